@@ -1,0 +1,1 @@
+"""slayer blocks (distribution ``slayer-blocks``)."""

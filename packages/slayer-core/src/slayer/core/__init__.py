@@ -1,0 +1,26 @@
+"""slayer-core: plugin system, compute backends and the contracts plugins implement.
+
+Public surface: :func:`hookimpl` (mark plugin hook implementations), :class:`Neuron`,
+:class:`EventFormat`, :class:`~slayer.core.backends.Backend`, and registry lookups
+(:func:`neuron_class`, :func:`neuron_names`).
+"""
+
+from __future__ import annotations
+
+from slayer.core.events import EventFormat as EventFormat
+from slayer.core.neuron import Neuron as Neuron
+from slayer.core.plugins import hookimpl as hookimpl
+from slayer.core.plugins import registry as registry
+
+
+def neuron_class(name: str) -> type[Neuron]:
+    """The neuron model registered as ``name`` (``"cuba"``, or a third-party model)."""
+    return registry().lookup("neurons", name)
+
+
+def neuron_names() -> list[str]:
+    """Names of every registered neuron model."""
+    return sorted(registry().get("neurons"))
+
+
+__all__ = ["EventFormat", "Neuron", "hookimpl", "neuron_class", "neuron_names", "registry"]

@@ -1,0 +1,232 @@
+"""The registry: what installed plugins provide, validated, keyed by unique names, loaded lazily."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from ._loading import PluginInfo, SlayerPluginWarning, load_entry_points, new_plugin_manager, register_checked
+
+
+class PluginError(Exception):
+    """Base class of errors caused by what a plugin registered."""
+
+
+class PluginValidationError(PluginError, TypeError):
+    """A plugin returned something that is not what its hook promises."""
+
+
+class DuplicateNameError(PluginError, ValueError):
+    """Two registrations of one kind share a name."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One registered object: its unique ``name``, the object, and where it came from."""
+
+    kind: str
+    name: str
+    obj: Any
+    plugin: str
+    source: str
+
+    def describe(self) -> str:
+        qualname = getattr(self.obj, "__qualname__", type(self.obj).__qualname__)
+        module = getattr(self.obj, "__module__", type(self.obj).__module__)
+        return f"{module}.{qualname} from plugin {self.plugin!r} ({self.source})"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of registrable thing: its hook, a check of one item, and a description."""
+
+    name: str
+    hook: str
+    check: Callable[[Any], str | None]  # returns why an item is invalid, or None
+
+
+def _class_with_name(base_path: str) -> Callable[[Any], str | None]:
+    def check(item: Any) -> str | None:
+        base = _import_attr(base_path)
+        if not isinstance(item, type):
+            return f"{item!r} is not a class (expected a subclass of {base_path})"
+        if not issubclass(item, base):
+            return f"{item.__module__}.{item.__qualname__} is not a subclass of {base_path}"
+        name = item.__dict__.get("name", getattr(item, "name", None))
+        if not isinstance(name, str) or not name:
+            return f"{item.__module__}.{item.__qualname__} has no class attribute 'name' (a non-empty str)"
+        return None
+
+    return check
+
+
+def _instance_with_name(base_path: str) -> Callable[[Any], str | None]:
+    def check(item: Any) -> str | None:
+        base = _import_attr(base_path)
+        if not isinstance(item, base):
+            return f"{item!r} is not an instance of {base_path}"
+        if not isinstance(getattr(item, "name", None), str) or not item.name:
+            return f"{item!r} has no 'name' (a non-empty str)"
+        return None
+
+    return check
+
+
+def _import_attr(path: str) -> Any:
+    import importlib
+
+    module, _, attr = path.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind("neurons", "slayer_register_neurons", _class_with_name("slayer.core.neuron.Neuron")),
+        Kind("blocks", "slayer_register_blocks", _class_with_name("torch.nn.Module")),
+        Kind("synapses", "slayer_register_synapses", _class_with_name("torch.nn.Module")),
+        Kind("event_formats", "slayer_register_event_formats", _instance_with_name("slayer.core.events.EventFormat")),
+        Kind("backends", "slayer_register_backends", _instance_with_name("slayer.core.backends.Backend")),
+    )
+}
+
+
+class Registry:
+    """Plugins and what they register. Nothing is imported until first asked.
+
+    ``registry.get("neurons")`` maps each neuron name to its :class:`Registration`.
+    """
+
+    def __init__(self, autoload: bool = True) -> None:
+        self._autoload = autoload
+        self._lock = threading.RLock()
+        self._pm: pluggy.PluginManager | None = None
+        self._infos: list[PluginInfo] = []
+        self._tables: dict[str, dict[str, Registration]] = {}
+
+    # -- plugins -------------------------------------------------------------------------
+    @property
+    def plugin_manager(self) -> pluggy.PluginManager:
+        with self._lock:
+            if self._pm is None:
+                pm = new_plugin_manager()
+                self._infos = load_entry_points(pm) if self._autoload else []
+                self._pm = pm
+            return self._pm
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin seen (entry points and in-process registrations), in load order."""
+        self.plugin_manager  # noqa: B018 - loads entry points
+        return list(self._infos)
+
+    def register(self, plugin: object, name: str) -> None:
+        """Register a plugin object in-process (tests, notebooks). Clears cached tables."""
+        with self._lock:
+            error = register_checked(self.plugin_manager, plugin, name, source="registered in-process")
+            if error is None:
+                self._infos.append(PluginInfo(name, "<in-process>", "", repr(plugin), "in-process"))
+            self._tables.clear()
+
+    def unregister(self, name: str) -> None:
+        with self._lock:
+            self.plugin_manager.unregister(name=name)
+            self._infos = [info for info in self._infos if info.name != name]
+            self._tables.clear()
+
+    # -- registrations -------------------------------------------------------------------
+    def get(self, kind: str) -> dict[str, Registration]:
+        """All registrations of ``kind`` (one of :data:`KINDS`), validated, by name."""
+        if kind not in KINDS:
+            raise KeyError(f"unknown registry kind {kind!r}; known kinds: {', '.join(KINDS)}")
+        with self._lock:
+            if kind not in self._tables:
+                self._tables[kind] = self._collect(KINDS[kind])
+            return self._tables[kind]
+
+    def lookup(self, kind: str, name: str) -> Any:
+        """The object registered as ``name``; a KeyError lists the known names."""
+        table = self.get(kind)
+        if name not in table:
+            known = ", ".join(sorted(table)) or "none"
+            raise KeyError(f"no {kind[:-1].replace('_', ' ')} named {name!r} is registered; known: {known}")
+        return table[name].obj
+
+    def _collect(self, kind: Kind) -> dict[str, Registration]:
+        pm = self.plugin_manager
+        sources = {info.name: f"distribution {info.distribution} {info.version}".strip() for info in self._infos}
+        table: dict[str, Registration] = {}
+        for plugin_name, result in self._call_each(pm, kind.hook):
+            source = sources.get(plugin_name, "registered in-process")
+            if result is None:
+                warnings.warn(
+                    f"slayer plugin {plugin_name!r} ({source}) returned None from {kind.hook}; "
+                    "did it forget to return a list?",
+                    SlayerPluginWarning,
+                    stacklevel=4,
+                )
+                continue
+            if not isinstance(result, (list, tuple)):
+                raise PluginValidationError(
+                    f"slayer plugin {plugin_name!r} ({source}) returned {result!r} from {kind.hook}; expected a list"
+                )
+            for item in result:
+                problem = kind.check(item)
+                if problem:
+                    raise PluginValidationError(
+                        f"slayer plugin {plugin_name!r} ({source}) registered an invalid {kind.name[:-1]}: {problem}"
+                    )
+                entry = Registration(kind.name, item.name, item, plugin_name, source)
+                previous = table.get(item.name)
+                if previous is not None and previous.obj is not item:
+                    raise DuplicateNameError(
+                        f"{kind.name[:-1].replace('_', ' ')} name {item.name!r} is registered twice: "
+                        f"{previous.describe()} and {entry.describe()}"
+                    )
+                table[item.name] = entry
+        return table
+
+    @staticmethod
+    def _call_each(pm: pluggy.PluginManager, hook_name: str) -> Iterator[tuple[str, Any]]:
+        # Called one implementation at a time so every result is attributed to its plugin.
+        caller = getattr(pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):  # registration order
+            yield impl.plugin_name, impl.function()
+
+
+_default: Registry | None = None
+_default_lock = threading.Lock()
+
+
+def registry() -> Registry:
+    """The process-wide registry (created on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Registry()
+        return _default
+
+
+def reset() -> None:
+    """Forget every loaded plugin and cached table; the next use reloads entry points.
+
+    For tests that change ``SLAYER_*`` environment variables or installed plugins.
+    """
+    global _default
+    with _default_lock:
+        _default = None
+    for callback in _reset_callbacks:
+        callback()
+
+
+_reset_callbacks: list[Callable[[], None]] = []
+
+
+def on_reset(callback: Callable[[], None]) -> Callable[[], None]:
+    """Run ``callback`` whenever :func:`reset` is called (caches derived from the registry)."""
+    _reset_callbacks.append(callback)
+    return callback

@@ -1,0 +1,1 @@
+"""slayer event I/O (distribution ``slayer-io``)."""

@@ -1,0 +1,1 @@
+"""slayer neuron models (distribution ``slayer-neurons``)."""

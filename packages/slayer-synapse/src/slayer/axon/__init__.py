@@ -1,0 +1,1 @@
+"""slayer axon: fixed and learnable delays, delta encoder (distribution ``slayer-synapse``)."""

@@ -1,0 +1,1 @@
+"""slayer dendrite: sigma decoder (distribution ``slayer-synapse``)."""

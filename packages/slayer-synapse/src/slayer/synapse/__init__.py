@@ -1,0 +1,1 @@
+"""slayer synapses (distribution ``slayer-synapse``)."""
