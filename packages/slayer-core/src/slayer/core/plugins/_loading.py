@@ -18,9 +18,7 @@ BLOCKED_PLUGINS_ENV = "SLAYER_BLOCKED_PLUGINS"
 #: Distributions that belong to slayer itself. They register through entry points exactly
 #: like third parties; the only difference is that disabling autoload keeps them loaded
 #: (like pytest's built-in plugins under PYTEST_DISABLE_PLUGIN_AUTOLOAD).
-FIRST_PARTY_DISTRIBUTIONS = frozenset(
-    {"slayer-core", "slayer-neurons", "slayer-synapse", "slayer-io", "slayer-blocks"}
-)
+FIRST_PARTY_DISTRIBUTIONS = frozenset({"slayer-core", "slayer-neurons", "slayer-synapse", "slayer-io", "slayer-blocks"})
 
 
 class SlayerPluginWarning(UserWarning):
@@ -123,14 +121,10 @@ def load_entry_points(pm: pluggy.PluginManager) -> list[PluginInfo]:
 def register_checked(pm: pluggy.PluginManager, plugin: object, name: str, source: str) -> str | None:
     """Register ``plugin``; if it implements unknown hooks, unregister it, warn, and return why."""
     pm.register(plugin, name=name)
-    unknown = sorted(
-        caller.name for caller in pm.get_hookcallers(plugin) or [] if caller.spec is None
-    )
+    unknown = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [] if caller.spec is None)
     if not unknown:
         return None
     pm.unregister(name=name)
     message = f"implements unknown hook(s) {', '.join(unknown)}"
-    warnings.warn(
-        f"slayer plugin {name!r} ({source}) {message} and was skipped", SlayerPluginWarning, stacklevel=3
-    )
+    warnings.warn(f"slayer plugin {name!r} ({source}) {message} and was skipped", SlayerPluginWarning, stacklevel=3)
     return message

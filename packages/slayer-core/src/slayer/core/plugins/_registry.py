@@ -194,7 +194,7 @@ class Registry:
     def _call_each(pm: pluggy.PluginManager, hook_name: str) -> Iterator[tuple[str, Any]]:
         # Called one implementation at a time so every result is attributed to its plugin.
         caller = getattr(pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order
             yield impl.plugin_name, impl.function()
 
 

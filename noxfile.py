@@ -1,0 +1,129 @@
+"""Every workflow of the slayer monorepo: ``nox -s tests``, ``demo``, ``lint``, ``build``, ``bench``.
+
+Sessions use the virtualenv/pip backend (uv and poetry would pull a multi-GB CUDA torch) and
+install torch through ``constraints/ci.txt`` so CI gets the pinned CPU build. First-party
+packages are always installed from their local paths, never from an index.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "virtualenv"
+nox.options.sessions = ["tests", "lint", "build"]
+
+ROOT = Path(__file__).parent
+CONSTRAINTS = ("-c", str(ROOT / "constraints" / "ci.txt"))
+PACKAGES = ROOT / "packages"
+
+#: distribution -> extras installed for its tests (its dependencies come from its pyproject.toml)
+DISTRIBUTIONS: dict[str, str] = {
+    "slayer-core": "",
+    "slayer-neurons": "",
+    "slayer-synapse": "",
+    "slayer-io": "[plot]",
+    "slayer-blocks": "",
+}
+TEST_TOOLS = ("pytest>=8", "hypothesis>=6")
+#: what the cross-package tests need beyond the five packages
+INTEGRATION_EXTRAS = ("matplotlib>=3.7", "hatchling>=1.21", "tqdm>=4")
+
+
+def _first_party_deps(dist: str) -> list[str]:
+    """The slayer distributions that ``dist`` declares as dependencies in its pyproject.toml."""
+    text = (PACKAGES / dist / "pyproject.toml").read_text()
+    declared = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M)
+    names = re.findall(r'"(slayer-[a-z]+)', declared.group(1)) if declared else []
+    return [name for name in names if name in DISTRIBUTIONS]
+
+
+def _local_requirements(dist: str, extras: str = "") -> list[str]:
+    """``dist`` and its first-party dependencies, as local paths (non-editable)."""
+    seen: list[str] = []
+
+    def visit(name: str) -> None:
+        for dep in _first_party_deps(name):
+            visit(dep)
+        if name not in seen:
+            seen.append(name)
+
+    visit(dist)
+    return [str(PACKAGES / name) + (extras if name == dist else "") for name in seen]
+
+
+@nox.session
+@nox.parametrize("package", [*DISTRIBUTIONS, "integration"])
+def tests(session: nox.Session, package: str) -> None:
+    """Each package's tests in a venv holding only it and its declared dependencies; then
+    ``integration``: the cross-package tests in ``tests/`` with everything installed."""
+    env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    if package == "integration":
+        session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+        session.run("python", "-m", "slayer", "plugins")
+        session.run("pytest", "tests", *session.posargs, env=env, success_codes=[0, 5])
+        return
+    session.install(*CONSTRAINTS, *TEST_TOOLS, *_local_requirements(package, DISTRIBUTIONS[package]))
+    session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
+    # run from an empty directory so the tests import the installed package, not packages/*/src
+    tests_dir = str(PACKAGES / package / "tests")
+    session.chdir(session.create_tmp())
+    session.run("pytest", "-p", "no:cacheprovider", tests_dir, *session.posargs, env=env, success_codes=[0, 5])
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repository."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Wheels and sdists of all five packages into dist/, then each wheel installed alone and imported."""
+    session.install("build>=1")
+    dist_dir = ROOT / "dist"
+    shutil.rmtree(dist_dir, ignore_errors=True)
+    for dist in DISTRIBUTIONS:
+        session.run("python", "-m", "build", "--outdir", str(dist_dir), str(PACKAGES / dist))
+    for dist in DISTRIBUTIONS:
+        wheels = [_wheel(dist_dir, name) for name in _local_order(dist)]
+        venv = Path(session.create_tmp()) / f"alone-{dist}"
+        shutil.rmtree(venv, ignore_errors=True)
+        session.run("python", "-m", "virtualenv", "-q", str(venv), external=True)
+        python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
+        session.run(python, "-m", "pip", "install", "-q", *CONSTRAINTS, *wheels, external=True)
+        module = "slayer." + {"slayer-neurons": "neuron", "slayer-blocks": "block"}.get(dist, dist.split("-")[1])
+        session.run(python, "-c", f"import slayer, {module}; print({module!r}, 'imports alone')", external=True)
+        session.run(python, "-m", "slayer", "plugins", external=True)
+
+
+def _local_order(dist: str) -> list[str]:
+    return [Path(path).name.split("[")[0] for path in _local_requirements(dist)]
+
+
+def _wheel(dist_dir: Path, dist: str) -> str:
+    [wheel] = glob.glob(str(dist_dir / f"{dist.replace('-', '_')}-*.whl"))
+    return wheel
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: build a network from the plugin registry, train it briefly, show the plugin table."""
+    session.install(*CONSTRAINTS, "matplotlib>=3.7", "tqdm>=4", *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+    session.run("python", "-m", "slayer", "plugins")
+    session.run("python", str(ROOT / "tutorials" / "demo.py"), *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Speed and memory against peers; prints markdown tables of ratios and writes JSON."""
+    session.install(*CONSTRAINTS, *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+    for script in sorted(glob.glob(str(ROOT / "benchmarks" / "bench_*.py"))):
+        session.run("python", script, *session.posargs)

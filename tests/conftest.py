@@ -1,0 +1,1 @@
+"""Cross-package tests: everything installed (nox session ``tests(package='integration')``)."""
