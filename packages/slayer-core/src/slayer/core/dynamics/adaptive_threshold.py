@@ -1,0 +1,36 @@
+"""Adaptive threshold with refractory increment (ALIF, spec §3.3) in lava-dl's fixed point."""
+
+from __future__ import annotations
+
+from torch import Tensor
+
+
+def adaptive_threshold(
+    voltage: Tensor,
+    ref_decay: Tensor,
+    th_decay: Tensor,
+    th_step: float | Tensor,
+    th0: float | Tensor,
+    ref_state: Tensor | None = None,
+    th_state: Tensor | None = None,
+    *,
+    s_scale: int = 4096,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Threshold ``θ`` and refractory ``r`` traces of an ALIF neuron driven by a voltage trace.
+
+    voltage: ``(N, *S, T)``; ref_decay, th_decay: ``()``, ``(1,)``, ``(S[0],)`` or ``S``;
+    th_step, th0: float units; ref_state: ``(N, *S)``/one element/``None`` (0); th_state likewise (``None`` = th0).
+
+    Integer rule: ``r[t] = rtz(r'[t-1] (4096 - ref_decay), 12)``,
+    ``θ[t] = rtz((θ'[t-1] - θ0) (4096 - th_decay), 12) + θ0``; spike ``trunc(s_scale v[t]) >= θ[t] + r[t]``;
+    after a spike ``r' = r + 2θ`` and ``θ' = θ + θ_step`` (``θ0, θ_step = trunc(s_scale * th0, th_step)``).
+
+    Returns ``(threshold, refractory, next_ref_state, next_th_state)``; outputs ``(N, *S, T)`` are the
+    pre-spike values. Gradients flow to the decays and states (spike events held fixed), not to the voltage.
+    Shapes: time last, ``N`` batch, ``S`` spatial shape (any number of dims), ``T`` time; any strides.
+    Decay-type parameters: float tensors in units of 1/4096, shape ``()``/``(1,)`` (shared), ``(S[0],)``
+    (per channel) or ``S`` (per neuron); rounded to integers with a straight-through gradient.
+    States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
+    float16/bfloat16 are computed in float32 and returned in the input dtype.
+    """
+    raise NotImplementedError
