@@ -1,0 +1,89 @@
+"""Integer shift along the last (time) axis, one shift for all neurons or one per neuron."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+
+def _steps(shift_val: float, sampling_time: float) -> int:
+    # int() truncates toward zero, as lava-dl does: 2.7 -> 2, -2.7 -> -2
+    return int(shift_val / sampling_time)
+
+
+def _time_major(input: Tensor) -> bool:
+    """True when ``input`` is an ``(N, *neurons, T)`` view of ``(N, T, *neurons)`` memory (DESIGN §5)."""
+    return input.dim() >= 3 and input.stride(-1) != 1 and input.movedim(-1, 1).is_contiguous()
+
+
+def _shift_all(input: Tensor, steps: int, time_dim: int) -> Tensor:
+    num_steps = input.shape[time_dim]
+    if steps == 0:
+        return input.clone()
+    if abs(steps) >= num_steps:
+        return torch.zeros_like(input)
+    if steps > 0:  # delay: y[t] = x[t - steps], zeros enter at the start
+        kept = input.narrow(time_dim, 0, num_steps - steps)
+        zeros = input.new_zeros(*input.shape[:time_dim], steps, *input.shape[time_dim + 1 :])
+        return torch.cat([zeros, kept], dim=time_dim)
+    kept = input.narrow(time_dim, -steps, num_steps + steps)  # advance: zeros enter at the end
+    zeros = input.new_zeros(*input.shape[:time_dim], -steps, *input.shape[time_dim + 1 :])
+    return torch.cat([kept, zeros], dim=time_dim)
+
+
+def _shift_per_neuron(input: Tensor, steps: Tensor, time_dim: int) -> Tensor:
+    # One gather with a per-neuron source index t - k; sources outside [0, T) read zero.
+    num_steps = input.shape[time_dim]
+    neuron_shape = tuple(s for d, s in enumerate(input.shape[1:], start=1) if d != time_dim)
+    time = torch.arange(num_steps, device=input.device)
+    if time_dim == 1:  # (N, T, *neurons)
+        source = time.reshape(num_steps, *([1] * len(neuron_shape))) - steps.reshape(neuron_shape)
+    else:  # (N, *neurons, T)
+        source = time - steps.reshape(*neuron_shape, 1)
+    valid = (source >= 0) & (source < num_steps)
+    index = source.clamp(0, num_steps - 1).expand(input.shape)
+    return torch.gather(input, time_dim, index) * valid.to(input.dtype)
+
+
+def _apply(input: Tensor, fn, *args) -> Tensor:
+    # Work in the storage order so that the result keeps the input's layout.
+    if _time_major(input):
+        return fn(input.movedim(-1, 1), *args, 1).movedim(1, -1)
+    return fn(input, *args, input.dim() - 1)
+
+
+def shift(input: Tensor, shift_val: float | Tensor, sampling_time: float = 1) -> Tensor:
+    """Shift ``input`` along time by ``int(shift_val / sampling_time)`` steps, filling with zeros.
+
+    Positive values delay (``y[..., t] = x[..., t - k]``), negative values advance.
+
+    * ``input``: ``(N, *neurons, T)`` (time last), or ``(T,)``.
+    * ``shift_val``: a number (the same shift for every neuron) or a tensor with one value per
+      neuron: ``prod(neurons)`` elements, reshaped to ``neurons`` (vectorised gather, no loop).
+
+    Returns a new tensor of ``input``'s shape and storage order (an ``(N, *neurons, T)`` view of
+    neuron-contiguous memory stays one). Differentiable with respect to ``input`` (the
+    gradient is shifted back by the same amounts); the shift amounts get no gradient.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"shift expects a torch.Tensor input, received {type(input).__name__}")
+    if input.dim() == 0:
+        raise ValueError("shift expects an input with a time axis (at least 1-D), received a 0-D tensor")
+    if sampling_time <= 0:
+        raise ValueError(f"shift: sampling_time must be positive, received {sampling_time!r}")
+    if not isinstance(shift_val, Tensor) or shift_val.numel() == 1:
+        value = float(shift_val.item() if isinstance(shift_val, Tensor) else shift_val)
+        if not math.isfinite(value):
+            raise ValueError(f"shift: shift_val must be finite, received {value!r}")
+        return _apply(input, _shift_all, _steps(value, sampling_time))
+    neurons = math.prod(input.shape[1:-1]) if input.dim() >= 2 else 1
+    if shift_val.numel() != neurons:
+        raise ValueError(
+            f"shift: a per-neuron shift_val needs one value per neuron of input shape {tuple(input.shape)}: "
+            f"expected {neurons} elements (prod of shape[1:-1]), received {shift_val.numel()} "
+            f"(shape {tuple(shift_val.shape)})"
+        )
+    steps = torch.trunc(shift_val.detach().to(input.device, torch.float64) / sampling_time).long()
+    return _apply(input, _shift_per_neuron, steps)
