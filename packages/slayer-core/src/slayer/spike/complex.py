@@ -1,0 +1,177 @@
+r"""Phase spike of resonate-and-fire neurons: spike at an upward zero crossing of the
+imaginary part while the real part is at or above threshold.
+
+Forward, per time step ``t`` (time last, ``im[-1] = imag_last``, zeros when ``None``):
+
+* fire where ``re[t] >= θ`` **and** ``im[t-1] < 0 <= im[t]``;
+* binary output 1 there, graded output ``re[t] / scale``.
+
+Backward (``a`` = ``tau_rho``, ``u = re - θ``, all terms evaluated at step ``t``), following
+lava-dl: :math:`\delta_{re} = e^{-|u|/a}/(2a)` (binary) or :math:`e^{\min(u,0)/a}` (graded),
+:math:`\delta_{im} = e^{-|im|/a}/(2a)`,
+:math:`H_{re} = \tfrac12(1 + \operatorname{sign}(u)(1 - 2a\,\delta_{re}))`,
+
+* :math:`\partial s/\partial re = \text{scale\_rho}\,\delta_{re}\,\delta_{im}`,
+* :math:`\partial s/\partial im = -(\text{scale\_rho}/a)\,\operatorname{sign}(im)\,\delta_{im}\,H_{re}`.
+
+For binary spikes these are the exact derivatives of the smooth surrogate
+:math:`S = \text{scale\_rho}\,H_a(re - \theta)\,\delta_{im}(im[t])`: the crossing indicator is
+modelled by a bump of ``im[t]`` around 0 and **``im[t-1]`` contributes no gradient** (nor does
+``imag_last``), as in lava-dl. Giving ``im[t-1]`` a term would count the same crossing twice
+and change the gradients that lava-dl-trained models were tuned with.
+
+Threshold gradient (not in lava-dl; for tensor θ requiring grad, summed to θ's shape):
+
+* binary: :math:`\partial s/\partial\theta = -\partial s/\partial re
+  = -\text{scale\_rho}\,\delta_{re}\,\delta_{im}` (``S`` depends on ``re - θ`` only);
+* graded: :math:`\partial s/\partial\theta = -\text{scale\_rho}\,\delta_a(u)\,\delta_{im}\,re/\text{scale}`
+  with the Laplace :math:`\delta_a` — the product rule on :math:`H(re-\theta)\,re/\text{scale}`,
+  as for the real graded spike.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ._checks import align_threshold, broadcasts_to, check_state, check_surrogate_constants
+from .surrogate import graded_density, laplace_density
+
+__all__ = ["Spike", "phase_spike"]
+
+
+def _previous_imag(imag: Tensor, imag_last: Tensor | None) -> Tensor:
+    """``im[t-1]`` for every ``t``: ``imag`` delayed by one step along time, ``imag_last`` first."""
+    if imag_last is None:
+        first = imag.new_zeros((*imag.shape[:-1], 1))
+    else:
+        first = imag_last.expand(imag.shape[:-1]).unsqueeze(-1)
+    return torch.cat([first, imag[..., :-1]], dim=-1)
+
+
+class _PhaseSpikeFunction(torch.autograd.Function):
+    """``(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale) -> spikes``."""
+
+    @staticmethod
+    def forward(
+        real: Tensor,
+        imag: Tensor,
+        threshold: float | Tensor,
+        imag_last: Tensor | None,
+        tau_rho: float | Tensor,
+        scale_rho: float | Tensor,
+        graded: bool,
+        scale: float | Tensor,
+    ) -> Tensor:
+        crossing = (_previous_imag(imag, imag_last) < 0) & (imag >= 0)
+        fired = ((real >= threshold) & crossing).to(real.dtype)
+        return fired * (real / scale) if graded else fired
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        real, imag, threshold, _imag_last, tau_rho, scale_rho, graded, scale = inputs
+        ctx.threshold_is_tensor = isinstance(threshold, Tensor)
+        if ctx.threshold_is_tensor:
+            ctx.save_for_backward(real, imag, threshold)
+        else:
+            ctx.save_for_backward(real, imag)
+            ctx.threshold = threshold
+        ctx.tau_rho, ctx.scale_rho, ctx.graded, ctx.scale = tau_rho, scale_rho, graded, scale
+
+    @staticmethod
+    def backward(ctx, grad_spikes: Tensor):
+        if ctx.threshold_is_tensor:
+            real, imag, threshold = ctx.saved_tensors
+        else:
+            real, imag = ctx.saved_tensors
+            threshold = ctx.threshold
+        a, scale_rho = ctx.tau_rho, ctx.scale_rho
+        distance = real - threshold
+        laplace_re = laplace_density(distance, a)
+        delta_re = graded_density(distance, a) if ctx.graded else laplace_re
+        delta_im = laplace_density(imag, a)
+        grad_real = grad_imag = grad_threshold = None
+        if ctx.needs_input_grad[0]:
+            grad_real = grad_spikes * (scale_rho * delta_re * delta_im)
+        if ctx.needs_input_grad[1]:
+            step_re = 0.5 * (1 + torch.sign(distance) * (1 - 2 * a * delta_re))
+            grad_imag = grad_spikes * (-(scale_rho / a) * torch.sign(imag) * delta_im * step_re)
+        if ctx.threshold_is_tensor and ctx.needs_input_grad[2]:
+            d_theta = -scale_rho * laplace_re * delta_im
+            if ctx.graded:
+                d_theta = d_theta * (real / ctx.scale)
+            grad_threshold = (grad_spikes * d_theta).sum_to_size(threshold.shape)
+        return grad_real, grad_imag, grad_threshold, None, None, None, None, None
+
+
+def _align_imag_last(imag_last: Tensor | None, real: Tensor) -> Tensor | None:
+    if imag_last is None:
+        return None
+    check_state(imag_last, "imag_last")
+    state_shape = tuple(real.shape[:-1])
+    if not broadcasts_to(tuple(imag_last.shape), state_shape):
+        raise ValueError(
+            f"imag_last must have the state shape without time {state_shape} (or broadcast to it), "
+            f"received {tuple(imag_last.shape)}"
+        )
+    return imag_last.detach().to(real.dtype)
+
+
+def phase_spike(
+    real: Tensor,
+    imag: Tensor,
+    threshold: float | Tensor,
+    tau_rho: float | Tensor,
+    scale_rho: float | Tensor,
+    graded: bool = False,
+    imag_last: Tensor | None = None,
+    scale: float | Tensor = 1.0,
+) -> Tensor:
+    """Phase spikes: ``re[t] >= threshold`` and ``im[t-1] < 0 <= im[t]``.
+
+    Args:
+        real, imag: the resonator state, same shape ``(N, C, T)`` or ``(N, C, H, W, T)``
+            (time last), same float16/bfloat16/float32/float64 dtype.
+        threshold: a float or a tensor broadcastable to ``real`` (per-channel ``(C,)`` is viewed
+            as ``(C, 1, ..., 1)``); receives a gradient when it requires one.
+        tau_rho: surrogate width ``a`` (> 0). scale_rho: surrogate height. Not differentiated.
+        graded: emit ``real / scale`` instead of 1 at spikes.
+        imag_last: ``im`` of the step before ``t = 0``, shape ``(N, C[, H, W])`` (or
+            broadcastable to it); zeros when ``None``. Receives no gradient.
+        scale: divisor of graded spikes (non-zero).
+
+    Returns:
+        spikes of ``real``'s shape and dtype.
+    """
+    check_state(real, "real")
+    check_state(imag, "imag")
+    if real.shape != imag.shape:
+        raise ValueError(
+            f"real and imag must have the same shape, received {tuple(real.shape)} and {tuple(imag.shape)}"
+        )
+    if real.dtype != imag.dtype:
+        raise TypeError(f"real and imag must have the same dtype, received {real.dtype} and {imag.dtype}")
+    if real.ndim < 1:
+        raise ValueError("real and imag need a time axis (last dimension), received 0-d tensors")
+    check_surrogate_constants(tau_rho, scale_rho, scale)
+    threshold = align_threshold(threshold, real)
+    imag_last = _align_imag_last(imag_last, real)
+    return _PhaseSpikeFunction.apply(real, imag, threshold, imag_last, tau_rho, scale_rho, bool(graded), scale)
+
+
+class Spike:
+    """lava-dl-compatible entry point: ``Spike.apply(real, imag, threshold, tau_rho,
+    scale_rho, graded_spike, imag_last, scale)``. See :func:`phase_spike`."""
+
+    @staticmethod
+    def apply(
+        real: Tensor,
+        imag: Tensor,
+        threshold: float | Tensor,
+        tau_rho: float | Tensor,
+        scale_rho: float | Tensor,
+        graded_spike: bool = False,
+        imag_last: Tensor | None = None,
+        scale: float | Tensor = 1.0,
+    ) -> Tensor:
+        return phase_spike(real, imag, threshold, tau_rho, scale_rho, graded_spike, imag_last, scale)

@@ -1,0 +1,124 @@
+r"""Real-valued spike: threshold crossing of a voltage with a Laplace-shaped surrogate gradient.
+
+Forward (``u = v - θ``):
+
+* binary: :math:`s = H(u)` with :math:`H(0) = 1` (``v == θ`` spikes);
+* graded: :math:`s = H(u)\,v/\text{scale}` (the voltage at the crossing).
+
+Backward (incoming gradient times):
+
+* binary: :math:`\partial s/\partial v = \rho = \text{scale\_rho}\,\delta_\tau(u)`,
+  :math:`\delta_\tau(u) = e^{-|u|/\tau}/(2\tau)`, :math:`\tau` = ``tau_rho``;
+  :math:`\partial s/\partial\theta = -\rho`;
+* graded: :math:`\partial s/\partial v = \text{scale\_rho}\,e^{\min(u,0)/\tau}` (as lava-dl);
+  :math:`\partial s/\partial\theta = -\text{scale\_rho}\,\delta_\tau(u)\,v/\text{scale}`: the
+  product rule on :math:`H(v-\theta)\,v/\text{scale}` with :math:`H' \to \delta_\tau`; only
+  the step depends on θ, so the gradient vanishes far above threshold where θ changes
+  nothing.
+
+lava-dl returns no gradient for θ; here a tensor θ that requires grad gets the one above,
+summed to θ's own shape (adaptive-threshold neurons learn their decays through it).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ._checks import align_threshold, check_state, check_surrogate_constants
+from .surrogate import graded_density, laplace_density
+
+__all__ = ["Spike", "real_spike"]
+
+
+class _RealSpikeFunction(torch.autograd.Function):
+    """``(voltage, threshold, tau_rho, scale_rho, graded, scale) -> spikes``; θ already aligned."""
+
+    @staticmethod
+    def forward(
+        voltage: Tensor,
+        threshold: float | Tensor,
+        tau_rho: float | Tensor,
+        scale_rho: float | Tensor,
+        graded: bool,
+        scale: float | Tensor,
+    ) -> Tensor:
+        fired = (voltage >= threshold).to(voltage.dtype)
+        return fired * (voltage / scale) if graded else fired
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        voltage, threshold, tau_rho, scale_rho, graded, scale = inputs
+        ctx.threshold_is_tensor = isinstance(threshold, Tensor)
+        if ctx.threshold_is_tensor:
+            ctx.save_for_backward(voltage, threshold)
+        else:
+            ctx.save_for_backward(voltage)
+            ctx.threshold = threshold
+        ctx.tau_rho, ctx.scale_rho, ctx.graded, ctx.scale = tau_rho, scale_rho, graded, scale
+
+    @staticmethod
+    def backward(ctx, grad_spikes: Tensor):
+        if ctx.threshold_is_tensor:
+            voltage, threshold = ctx.saved_tensors
+        else:
+            (voltage,) = ctx.saved_tensors
+            threshold = ctx.threshold
+        distance = voltage - threshold
+        bump = ctx.scale_rho * laplace_density(distance, ctx.tau_rho)
+        grad_voltage = grad_threshold = None
+        if ctx.needs_input_grad[0]:
+            rho = ctx.scale_rho * graded_density(distance, ctx.tau_rho) if ctx.graded else bump
+            grad_voltage = grad_spikes * rho
+        if ctx.threshold_is_tensor and ctx.needs_input_grad[1]:
+            d_theta = -bump * (voltage / ctx.scale) if ctx.graded else -bump
+            grad_threshold = (grad_spikes * d_theta).sum_to_size(threshold.shape)
+        return grad_voltage, grad_threshold, None, None, None, None
+
+
+def real_spike(
+    voltage: Tensor,
+    threshold: float | Tensor,
+    tau_rho: float | Tensor,
+    scale_rho: float | Tensor,
+    graded: bool = False,
+    scale: float | Tensor = 1.0,
+) -> Tensor:
+    """Spikes where ``voltage >= threshold``, differentiable through a surrogate gradient.
+
+    Args:
+        voltage: ``(N, C, T)`` or ``(N, C, H, W, T)`` (any shape works), float16/bfloat16/
+            float32/float64.
+        threshold: a float; or a tensor broadcastable to ``voltage`` (scalar, per-channel
+            ``(C,)`` which is viewed as ``(C, 1, ..., 1)``, ``(C, 1, ..., 1)``, or
+            ``voltage``'s own shape for time-varying thresholds). Receives a gradient when it
+            requires one.
+        tau_rho: surrogate width (> 0). scale_rho: surrogate height. Neither is differentiated.
+        graded: emit ``voltage / scale`` instead of 1 at spikes.
+        scale: divisor of graded spikes (non-zero).
+
+    Returns:
+        spikes of ``voltage``'s shape and dtype.
+    """
+    check_state(voltage, "voltage")
+    check_surrogate_constants(tau_rho, scale_rho, scale)
+    threshold = align_threshold(threshold, voltage)
+    return _RealSpikeFunction.apply(voltage, threshold, tau_rho, scale_rho, bool(graded), scale)
+
+
+class Spike:
+    """lava-dl-compatible entry point: ``Spike.apply(voltage, threshold, tau_rho, scale_rho,
+    graded_spike, voltage_last, scale)``. ``voltage_last`` is accepted and unused (as in
+    lava-dl). See :func:`real_spike`."""
+
+    @staticmethod
+    def apply(
+        voltage: Tensor,
+        threshold: float | Tensor,
+        tau_rho: float | Tensor,
+        scale_rho: float | Tensor,
+        graded_spike: bool = False,
+        voltage_last: Tensor | None = None,
+        scale: float | Tensor = 1.0,
+    ) -> Tensor:
+        return real_spike(voltage, threshold, tau_rho, scale_rho, graded_spike, scale)
