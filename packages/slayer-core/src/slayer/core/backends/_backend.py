@@ -5,13 +5,27 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 
+#: Kernels of the fixed-point dynamics (signatures in docs/backends.md). A backend may implement any
+#: subset; ops it lacks run on the next backend in automatic selection.
+KERNEL_NAMES: tuple[str, ...] = (
+    "leaky_integrator_forward",
+    "leaky_integrator_backward",
+    "resonator_forward",
+    "resonator_backward",
+    "adaptive_threshold_forward",
+    "adaptive_threshold_backward",
+    "adaptive_phase_threshold_forward",
+    "adaptive_resonator_forward",
+)
+
 
 class Backend(ABC):
     """A set of implementations of slayer's dynamics ops for some devices.
 
     ``name`` is the registry name (``SLAYER_BACKEND`` selects by it); ``device_types`` the
     ``torch.device.type`` values it can run on; ``priority`` orders automatic selection
-    (higher first). ``kernels()`` maps op names to callables with the reference signature.
+    (higher first). ``kernels()`` maps kernel names (:data:`KERNEL_NAMES`) to callables with the
+    signatures of ``docs/backends.md`` (plain tensors, ints and bools; no Python objects needed).
     """
 
     name: str

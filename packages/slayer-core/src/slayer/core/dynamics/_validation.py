@@ -9,8 +9,14 @@ outputs with NaN from the bin it enters on).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from collections.abc import Iterator
+
+import torch
+from torch import Tensor
+
+from ._fixed_point import INT_LIMIT, round_decay
 
 _enabled: bool = os.environ.get("SLAYER_VALIDATE", "") not in ("", "0")
 
@@ -29,3 +35,127 @@ def validation(enabled: bool = True) -> Iterator[None]:
         yield
     finally:
         _enabled = previous
+
+
+# -- shapes and dtypes (metadata only: no device synchronisation) ------------------------------
+
+_COMPUTED_AS = {
+    torch.float32: torch.float32,
+    torch.float64: torch.float64,
+    torch.float16: torch.float32,
+    torch.bfloat16: torch.float32,
+}
+
+
+def time_series_shape(name: str, x: Tensor) -> tuple[int, tuple[int, ...], int]:
+    """``(N, S, T)`` of a time-last tensor ``(N, *S, T)`` with at least one spatial dim."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() < 3:
+        raise ValueError(
+            f"{name} must have shape (N, *S, T) with at least one spatial dim (e.g. N C T), got {tuple(x.shape)}"
+        )
+    return x.shape[0], tuple(x.shape[1:-1]), x.shape[-1]
+
+
+def compute_dtype(name: str, x: Tensor) -> torch.dtype:
+    """The dtype the dynamics run in: float32/float64 as is, float16/bfloat16 upcast to float32."""
+    if x.dtype not in _COMPUTED_AS:
+        raise TypeError(
+            f"{name} has dtype {x.dtype}; expected a floating dtype (float32, float64, float16 or bfloat16)"
+        )
+    return _COMPUTED_AS[x.dtype]
+
+
+def same_shape(name: str, x: Tensor, other_name: str, other: Tensor) -> None:
+    if x.shape != other.shape:
+        raise ValueError(
+            f"{name} and {other_name} must have the same shape, got {tuple(x.shape)} and {tuple(other.shape)}"
+        )
+
+
+def neuron_parameter(name: str, value: Tensor, spatial: tuple[int, ...], like: Tensor) -> Tensor:
+    """A decay-type parameter rounded (straight through) and broadcast to the spatial shape ``S``.
+
+    Accepted shapes: ``()`` or ``(1,)`` (shared), ``(S[0],)`` (per channel), ``S`` (per neuron).
+    """
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor (values in units of 1/4096), got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} has dtype {value.dtype}; expected a floating dtype (values in units of 1/4096)")
+    _same_device(name, value, like)
+    shape = tuple(value.shape)
+    rounded = round_decay(value.to(like.dtype))
+    if shape in ((), (1,)):
+        return rounded.reshape(()).expand(spatial)
+    if shape == spatial:
+        return rounded
+    if shape == (spatial[0],):
+        return rounded.reshape((spatial[0],) + (1,) * (len(spatial) - 1)).expand(spatial)
+    raise ValueError(
+        f"{name} has shape {shape}; expected () or (1,) (shared), ({spatial[0]},) (per channel) "
+        f"or {spatial} (per neuron)"
+    )
+
+
+def initial_state(
+    name: str, value: Tensor | None, batch: int, spatial: tuple[int, ...], like: Tensor, default: float
+) -> Tensor:
+    """A state broadcast to ``(N, *S)`` in ``like``'s dtype; ``None`` means ``default`` everywhere."""
+    shape = (batch, *spatial)
+    if value is None:
+        return torch.full(shape, default, dtype=like.dtype, device=like.device)
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor or None, got {type(value).__name__}")
+    if not value.is_floating_point():
+        raise TypeError(f"{name} has dtype {value.dtype}; expected a floating dtype (float units)")
+    _same_device(name, value, like)
+    if value.numel() == 1:
+        return value.to(like.dtype).reshape(()).expand(shape)
+    if tuple(value.shape) == shape:
+        return value.to(like.dtype)
+    if tuple(value.shape[1:]) == spatial:
+        raise ValueError(
+            f"{name} has batch size {value.shape[0]} but the input has batch size {batch} "
+            f"(state shape {tuple(value.shape)}, expected {shape}); re-initialise the state for the new batch"
+        )
+    raise ValueError(f"{name} has shape {tuple(value.shape)}; expected {shape} or a single element")
+
+
+def scalar(name: str, value: float | Tensor) -> float:
+    """A Python float from a number or a one-element tensor (a tensor on a GPU costs a device sync)."""
+    if isinstance(value, Tensor):
+        if value.numel() != 1 or value.is_complex() or value.dtype == torch.bool:
+            raise ValueError(f"{name} must be a real number or a one-element real tensor, got {value!r}")
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+def check_s_scale(s_scale: int) -> None:
+    if isinstance(s_scale, bool) or not isinstance(s_scale, int) or s_scale <= 0:
+        raise ValueError(f"s_scale must be a positive int, got {s_scale!r}")
+
+
+def _same_device(name: str, value: Tensor, like: Tensor) -> None:
+    if value.device != like.device:
+        raise ValueError(f"{name} is on {value.device} but the input is on {like.device}")
+
+
+# -- values (opt-in: synchronises) --------------------------------------------------------------
+
+
+def check_values(s_scale: int, **tensors: Tensor) -> None:
+    """Raise if any value is NaN, infinite or too large for int64 after scaling by ``s_scale``."""
+    for name, value in tensors.items():
+        bad = ~((value.detach() * s_scale).abs() < INT_LIMIT)
+        if bool(bad.any()):
+            count = int(bad.sum())
+            raise ValueError(
+                f"{name} has {count} non-finite or out-of-range value(s) (|{name} * s_scale| must be < 2**62); "
+                "validation mode is on (SLAYER_VALIDATE / slayer.core.dynamics.validation)"
+            )

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from torch import Tensor
 
+from ._ops import resonator_op
+from ._validation import (
+    check_s_scale,
+    check_values,
+    compute_dtype,
+    initial_state,
+    neuron_parameter,
+    same_shape,
+    scalar,
+    time_series_shape,
+    validation_enabled,
+)
+
 
 def resonator(
     real: Tensor,
@@ -32,4 +45,19 @@ def resonator(
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
     float16/bfloat16 are computed in float32 and returned in the input dtype.
     """
-    raise NotImplementedError
+    batch, spatial, _ = time_series_shape("real", real)
+    same_shape("real", real, "imag", imag)
+    dtype = compute_dtype("real", real)
+    compute_dtype("imag", imag)
+    check_s_scale(s_scale)
+    re, im = real.to(dtype), imag.to(dtype)
+    sin = neuron_parameter("sin_decay", sin_decay, spatial, re)
+    cos = neuron_parameter("cos_decay", cos_decay, spatial, re)
+    re0 = initial_state("real_state", real_state, batch, spatial, re, 0.0)
+    im0 = initial_state("imag_state", imag_state, batch, spatial, re, 0.0)
+    level = None if threshold is None else scalar("threshold", threshold)
+    if validation_enabled():
+        check_values(s_scale, real=re, imag=im, real_state=re0, imag_state=im0)
+        check_values(1, sin_decay=sin, cos_decay=cos)
+    re_out, im_out, next_re, next_im, _ = resonator_op(re, im, sin, cos, re0, im0, level, s_scale)
+    return re_out.to(real.dtype), im_out.to(imag.dtype), next_re.to(real.dtype), next_im.to(imag.dtype)

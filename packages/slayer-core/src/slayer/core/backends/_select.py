@@ -1,0 +1,95 @@
+"""Which backend's kernel runs an op on a device type: explicit (``SLAYER_BACKEND``) or automatic.
+
+Explicit: ``SLAYER_BACKEND=<name>`` must name a registered backend that is available, runs on the device
+type and implements the op, otherwise :class:`BackendSelectionError` (no silent fallback).
+Automatic: the highest-priority available backend (ties by name) that runs on the device type and
+implements the op; the reference backend if none does. Choices are cached per
+``(op, device type, SLAYER_BACKEND)`` and forgotten on :func:`slayer.core.plugins.reset`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+
+from slayer.core.plugins import on_reset, registry
+
+from ._backend import Backend
+
+BACKEND_ENV = "SLAYER_BACKEND"
+
+
+class BackendSelectionError(RuntimeError):
+    """The requested backend cannot run the op here (unknown, unavailable, wrong device, missing op)."""
+
+
+_cache: dict[tuple[str, str, str], tuple[Backend, Callable]] = {}
+_lock = threading.Lock()
+
+
+def select_backend(op: str, device_type: str) -> Backend:
+    """The backend that runs kernel ``op`` (e.g. ``"leaky_integrator_forward"``) on ``device_type``."""
+    return _selection(op, device_type)[0]
+
+
+def select_kernel(op: str, device_type: str) -> Callable:
+    """The kernel callable for ``op`` on ``device_type`` (see ``docs/backends.md`` for its signature)."""
+    return _selection(op, device_type)[1]
+
+
+def clear_cache() -> None:
+    """Forget cached choices (done automatically by :func:`slayer.core.plugins.reset`)."""
+    with _lock:
+        _cache.clear()
+
+
+on_reset(clear_cache)
+
+
+def _selection(op: str, device_type: str) -> tuple[Backend, Callable]:
+    requested = os.environ.get(BACKEND_ENV, "").strip()
+    key = (op, device_type, requested)
+    found = _cache.get(key)
+    if found is None:
+        found = _explicit(requested, op, device_type) if requested else _automatic(op, device_type)
+        with _lock:
+            _cache[key] = found
+    return found
+
+
+def _backends() -> dict[str, Backend]:
+    return {name: entry.obj for name, entry in registry().get("backends").items()}
+
+
+def _explicit(name: str, op: str, device_type: str) -> tuple[Backend, Callable]:
+    backends = _backends()
+    if name not in backends:
+        known = ", ".join(sorted(backends)) or "none"
+        raise BackendSelectionError(f"{BACKEND_ENV}={name!r} names no registered backend; known backends: {known}")
+    backend = backends[name]
+    if not backend.is_available():
+        raise BackendSelectionError(
+            f"{BACKEND_ENV}={name!r}: backend {backend!r} is not available here ({backend.description or 'no details'})"
+        )
+    if device_type not in backend.device_types:
+        raise BackendSelectionError(
+            f"{BACKEND_ENV}={name!r}: backend runs on {sorted(backend.device_types)}, "
+            f"not on device type {device_type!r}"
+        )
+    kernel = backend.kernels().get(op)
+    if kernel is None:
+        raise BackendSelectionError(f"{BACKEND_ENV}={name!r}: backend has no kernel {op!r}")
+    return backend, kernel
+
+
+def _automatic(op: str, device_type: str) -> tuple[Backend, Callable]:
+    for backend in sorted(_backends().values(), key=lambda b: (-b.priority, b.name)):
+        if device_type in backend.device_types and backend.is_available():
+            kernel = backend.kernels().get(op)
+            if kernel is not None:
+                return backend, kernel
+    from .reference import ReferenceBackend  # even if its plugin was blocked: the oracle always runs
+
+    reference = ReferenceBackend()
+    return reference, reference.kernels()[op]
