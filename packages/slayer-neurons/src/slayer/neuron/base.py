@@ -1,0 +1,347 @@
+"""The common machinery of every slayer neuron: fixed-point scales, threshold, parameter granularity,
+shape identification on the first forward, and persistent, resettable state."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal
+
+import torch
+
+from slayer.core.neuron import Neuron as CoreNeuron
+
+from ._checks import check_complex_input, check_real_input
+from ._granularity import Granularity, parameter_shape, resolve_granularity
+
+StateInitial = Literal["zero", "threshold"]
+
+
+def quantize_threshold(threshold: float, w_scale: int) -> float:
+    """The threshold truncated (toward zero) to a multiple of ``1/w_scale``, as the hardware stores it."""
+    return int(float(threshold) * w_scale) / w_scale
+
+
+def _quantize_8bit(weight: torch.Tensor, w_scale: int, descale: bool) -> torch.Tensor:
+    from slayer import utils  # slayer-core; imported on use so the neurons import without it loaded
+
+    return utils.quantize_8bit(weight, w_scale=w_scale, descale=descale)
+
+
+class Neuron(CoreNeuron):
+    """Abstract slayer neuron (lava-dl ``neuron.base.Neuron``), compatible signature plus two options.
+
+    Arguments (lava-dl's): ``threshold`` (truncated to a multiple of ``1/w_scale``), ``tau_grad`` and
+    ``scale_grad`` (surrogate width relative to the threshold, and height), ``p_scale`` (decays are stored
+    as ``p_scale * decay``), ``w_scale`` (weight/threshold scale, 64), ``s_scale`` (state scale, 4096),
+    ``norm`` (a normalisation *class*, instantiated here), ``dropout`` (a module *instance*),
+    ``persistent_state``, ``shared_param``, ``requires_grad``, ``complex``.
+
+    New keyword-only options:
+
+    * ``granularity``: ``"layer"``, ``"channel"`` or ``"neuron"``; overrides ``shared_param``
+      (``True`` = ``"layer"``, ``False`` = ``"channel"``). ``"neuron"`` gives every parameter the neuron
+      shape ``S`` of the input ``(N, *S, T)``.
+    * ``save_state``: store the state buffers (``current_state`` ...) in the ``state_dict``
+      (default ``False``, as in lava-dl, so lava-dl checkpoints load unchanged).
+
+    The neuron shape ``S`` (``self.shape``) and ``num_neurons`` are identified on the first forward.
+    Parameters of channel/neuron granularity exist from construction (as 1-element placeholders holding
+    the middle of their initial range), so an optimiser built before the first forward trains them: the
+    first forward replaces their data in place. ``load_state_dict`` into a fresh model resizes the
+    placeholders to the checkpoint's shapes; the first forward then checks them against the input.
+    """
+
+    def __init__(
+        self,
+        threshold: float,
+        tau_grad: float = 1,
+        scale_grad: float = 1,
+        p_scale: int = 1,
+        w_scale: int = 1,
+        s_scale: int = 1,
+        norm: Callable[[], torch.nn.Module] | None = None,
+        dropout: torch.nn.Module | None = None,
+        persistent_state: bool = False,
+        shared_param: bool = True,
+        requires_grad: bool = True,
+        complex: bool | None = None,
+        *,
+        granularity: Granularity | None = None,
+        save_state: bool = False,
+    ) -> None:
+        super().__init__()
+        if complex is not None and bool(complex) != type(self).complex:
+            raise ValueError(
+                f"{type(self).__qualname__} is {'a complex' if type(self).complex else 'a real'}-valued neuron; "
+                f"received complex={complex}"
+            )
+        if int(s_scale) < int(w_scale):
+            raise ValueError(f"s_scale must be >= w_scale, received s_scale={s_scale}, w_scale={w_scale}")
+        self.num_neurons: int | None = None
+        self.shape: torch.Size | None = None
+        self.p_scale = p_scale
+        self.w_scale = int(w_scale)
+        self.s_scale = int(s_scale)
+        self.granularity: Granularity = resolve_granularity(shared_param, granularity)
+        self.shared_param = self.granularity == "layer"
+        self.persistent_state = bool(persistent_state)
+        self.requires_grad = bool(requires_grad)
+        self.save_state = bool(save_state)
+        self.debug = False
+        self.tau_grad = tau_grad
+        self.scale_grad = scale_grad
+        self._threshold = quantize_threshold(threshold, self.w_scale)
+        self.tau_rho = tau_grad * self._threshold
+        self.scale_rho = scale_grad
+        # (parameter names, name of the method that initialises them for a shape) of lazily shaped groups
+        self._lazy_groups: list[tuple[tuple[str, ...], str]] = []
+        self._state_initial: dict[str, StateInitial] = {}
+        self._shaped_by_checkpoint = False
+        self._attach_norm(norm)
+        self.drop = dropout
+
+    # -- construction helpers for subclasses -------------------------------------------------------
+
+    def _attach_norm(self, norm: Callable[[], torch.nn.Module] | None) -> None:
+        names = ("real_norm", "imag_norm") if type(self).complex else ("norm",)
+        for name in names:
+            module = norm() if norm is not None else None
+            if module is not None and hasattr(module, "pre_hook_fx"):
+                module.pre_hook_fx = self.quantize_8bit
+            setattr(self, name, module)
+
+    def register_neuron_parameters(self, placeholders: dict[str, float], initializer: str | None = None) -> None:
+        """Create learnable parameters (``requires_grad`` as given to the neuron), one element each.
+
+        ``initializer`` names a method ``(shape) -> tuple[Tensor, ...]`` (one tensor per name, in order)
+        called on the first forward for channel/neuron granularity.
+        """
+        for name, value in placeholders.items():
+            data = torch.tensor([float(value)])
+            self.register_parameter(name, torch.nn.Parameter(data, requires_grad=self.requires_grad))
+        if self.granularity != "layer":
+            if initializer is None:
+                raise ValueError(f"parameters {tuple(placeholders)} need an initializer for {self.granularity!r}")
+            self._lazy_groups.append((tuple(placeholders), initializer))
+
+    def register_state(self, name: str, initial: StateInitial = "zero") -> None:
+        """A state buffer: a 1-element placeholder (``0`` or the threshold) until the first forward."""
+        self._state_initial[name] = initial
+        self.register_buffer(name, torch.full((1,), self._initial_value(name)), persistent=self.save_state)
+
+    def _initial_value(self, name: str) -> float:
+        return self._threshold if self._state_initial[name] == "threshold" else 0.0
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """Names of the state buffers, e.g. ``("current_state", "voltage_state")``."""
+        return tuple(self._state_initial)
+
+    def _lazy_parameter_names(self) -> Iterator[str]:
+        for names, _ in self._lazy_groups:
+            yield from names
+
+    # -- threshold and fixed-point properties ------------------------------------------------------
+
+    @property
+    def threshold(self) -> float:
+        """Spike threshold, a multiple of ``1/w_scale``. Assigning truncates it like the constructor
+        does and updates the surrogate width ``tau_rho = tau_grad * threshold`` (lava-dl: read only)."""
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._threshold = quantize_threshold(value, self.w_scale)
+        self.tau_rho = self.tau_grad * self._threshold
+
+    @property
+    def v_th_mant(self) -> int:
+        """Hardware threshold mantissa ``int(threshold * w_scale)`` (e.g. 1.25 -> 80)."""
+        return int(self.threshold * self.w_scale)
+
+    @property
+    def weight_exponent(self) -> int:
+        """Hardware weight exponent ``log2(s_scale // w_scale) - 6`` (0 by default)."""
+        return int(math.log2(self.s_scale // self.w_scale)) - 6
+
+    @property
+    def scale(self) -> int:
+        """The weight scale ``w_scale`` (the ``scale`` constructor argument of concrete neurons)."""
+        return self.w_scale
+
+    @property
+    def device(self) -> torch.device:
+        """Device of the neuron's parameters (or buffers)."""
+        for tensor in (*self.parameters(), *self.buffers()):
+            return tensor.device
+        return torch.device("cpu")
+
+    def quantize_8bit(self, weight: torch.Tensor, descale: bool = False) -> torch.Tensor:
+        """8-bit weights: round to a step of ``2/w_scale``, clamp to ``[-256, 254]/w_scale``; with
+        ``descale`` return the hardware integers. Straight-through gradient for the rounding."""
+        return _quantize_8bit(weight, self.w_scale, descale)
+
+    def clamp(self) -> None:
+        """Clamp the parameters to their valid ranges (in place). Subclasses override."""
+
+    def _clamp_if_learning(self) -> None:
+        if self.requires_grad:
+            with torch.no_grad():
+                self.clamp()
+
+    # -- input checks and shape identification -----------------------------------------------------
+
+    @property
+    def _model_name(self) -> str:
+        return f"{type(self).__module__.rsplit('.', 1)[-1]}.{type(self).__qualname__}"
+
+    def _real_input(self, x: object) -> torch.Tensor:
+        x = check_real_input(x, self._model_name)
+        self._identify_shape(x)
+        return x
+
+    def _complex_input(self, x: object) -> tuple[torch.Tensor, torch.Tensor]:
+        real, imag = check_complex_input(x, self._model_name)
+        self._identify_shape(real)
+        return real, imag
+
+    def _identify_shape(self, x: torch.Tensor) -> None:
+        spatial = torch.Size(x.shape[1:-1])
+        if self.shape is None:
+            self.shape = spatial
+            self.num_neurons = math.prod(spatial)
+            self._materialize_parameters(x.device)
+        elif spatial != self.shape:
+            raise ValueError(
+                f"{self._model_name}: the neuron shape was identified as {tuple(self.shape)} on the first call "
+                f"(input (N, *{tuple(self.shape)}, T)); received an input of shape {tuple(x.shape)} with neuron "
+                f"shape {tuple(spatial)}. Use a new neuron for a new shape."
+            )
+
+    def _materialize_parameters(self, device: torch.device) -> None:
+        assert self.shape is not None
+        target = parameter_shape(self.granularity, self.shape)
+        for names, initializer in self._lazy_groups:
+            params = [getattr(self, name) for name in names]
+            if self._shaped_by_checkpoint:
+                for name, param in zip(names, params):
+                    if tuple(param.shape) != target:
+                        raise ValueError(
+                            f"{self._model_name}: the loaded parameter {name!r} has shape {tuple(param.shape)}, "
+                            f"but {self.granularity} granularity for neurons of shape {tuple(self.shape)} needs "
+                            f"{target}"
+                        )
+                continue
+            with torch.no_grad():
+                values = getattr(self, initializer)(target)
+                for param, value in zip(params, values):
+                    param.data = value.to(device=param.device, dtype=param.dtype).reshape(target).contiguous()
+        self._shaped_by_checkpoint = False
+
+    # -- state ---------------------------------------------------------------------------------------
+
+    def _state(self, name: str, like: torch.Tensor) -> torch.Tensor:
+        """The initial state ``(N, *S)`` for an input ``like`` of shape ``(N, *S, T)``.
+
+        A 1-element placeholder is broadcast. A stored state of another batch size is replaced by the
+        initial value (lava-dl's rule: a batch-size change, e.g. from training to test set, starts fresh).
+        """
+        full = like.shape[:-1]
+        stored: torch.Tensor = getattr(self, name)
+        if stored.shape != full:
+            if stored.dim() == 1 and stored.numel() == 1:
+                stored = stored.expand(full)
+            elif stored.shape[1:] == full[1:]:
+                stored = torch.full(full, self._initial_value(name), device=like.device)
+            else:
+                raise ValueError(
+                    f"{self._model_name}: stored {name} has shape {tuple(stored.shape)}, which does not match the "
+                    f"input's (N, *S) = {tuple(full)}"
+                )
+        return stored.to(device=like.device, dtype=like.dtype).contiguous()
+
+    def _store_state(self, **states: torch.Tensor) -> None:
+        """With ``persistent_state``, keep the given next states (detached) for the next call."""
+        if not self.persistent_state:
+            return
+        for name, value in states.items():
+            setattr(self, name, value.detach().clone())
+
+    def reset_state(self) -> None:
+        """Forget every state: back to the 1-element initial value (0, or the threshold for
+        ``threshold_state``), so the next forward starts fresh for any batch size."""
+        for name in self._state_initial:
+            buffer: torch.Tensor = getattr(self, name)
+            setattr(self, name, torch.full((1,), self._initial_value(name), dtype=buffer.dtype, device=buffer.device))
+
+    # -- checkpoints ---------------------------------------------------------------------------------
+
+    def _load_from_state_dict(
+        self,
+        state_dict: dict[str, Any],
+        prefix: str,
+        local_metadata: dict[str, Any],
+        strict: bool,
+        missing_keys: list[str],
+        unexpected_keys: list[str],
+        error_msgs: list[str],
+    ) -> None:
+        # Before the first forward the lazily shaped parameters are placeholders: take the checkpoint's
+        # shapes (checked against the input at the first forward). Saved states may have any batch size.
+        resized = False
+        if self.shape is None:
+            for name in self._lazy_parameter_names():
+                value = state_dict.get(prefix + name)
+                param = getattr(self, name)
+                if isinstance(value, torch.Tensor) and value.shape != param.shape:
+                    param.data = torch.empty(value.shape, dtype=param.dtype, device=param.device)
+                    resized = True
+        for name in self._state_initial:
+            value = state_dict.get(prefix + name)
+            buffer = getattr(self, name)
+            if isinstance(value, torch.Tensor) and value.shape != buffer.shape:
+                setattr(self, name, torch.empty(value.shape, dtype=buffer.dtype, device=buffer.device))
+        super()._load_from_state_dict(
+            state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
+        )
+        if resized:
+            self._shaped_by_checkpoint = True
+
+    # -- presentation --------------------------------------------------------------------------------
+
+    def extra_repr(self) -> str:
+        parts = [
+            f"threshold={self.threshold}",
+            f"granularity={self.granularity!r}",
+            f"persistent_state={self.persistent_state}",
+            f"requires_grad={self.requires_grad}",
+        ]
+        if self.shape is not None:
+            parts.append(f"shape={tuple(self.shape)}")
+        return ", ".join(parts)
+
+    # -- helpers for subclasses ----------------------------------------------------------------------
+
+    def _surrogate(self, tau_multiplier: float, scale_multiplier: float) -> tuple[float, float]:
+        """``(tau_rho, scale_rho)`` of the spike function: the base values times a model's constants."""
+        return self.tau_rho * tau_multiplier, self.scale_rho * scale_multiplier
+
+    def _dropout(self, spikes: torch.Tensor) -> torch.Tensor:
+        return spikes if self.drop is None else self.drop(spikes)
+
+
+def rounded_int(values: torch.Tensor) -> int | list[int]:
+    """A parameter as hardware integers: an int if shared (one element), else a flat list."""
+    ints = torch.round(values.detach()).to(torch.int64).flatten().tolist()
+    return ints[0] if len(ints) == 1 else ints
+
+
+def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Tensor:
+    """Inverse of :func:`rounded_int`: a float for one value, a tensor of per-channel values for a list."""
+    if isinstance(value, int | float):
+        return value / p_scale
+    return torch.as_tensor(value, dtype=torch.float32) / p_scale
+
+
+__all__ = ["Neuron", "from_hardware", "quantize_threshold", "rounded_int"]
