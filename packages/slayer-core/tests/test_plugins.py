@@ -123,6 +123,18 @@ def test_same_class_from_two_plugins_is_not_a_duplicate(reg):
     assert list(reg.get("neurons")) == ["test_leaky"]
 
 
+def test_hook_that_raises_is_skipped_with_a_warning_and_others_still_register(reg):
+    @hookimpl
+    def slayer_register_neurons():
+        raise ImportError("No module named 'missing_dependency'")
+
+    reg.register(types.SimpleNamespace(slayer_register_neurons=slayer_register_neurons), name="broken")
+    reg.register(plugin_returning(neurons=[Leaky]), name="good")
+    with pytest.warns(SlayerPluginWarning, match=r"'broken'.*failed in slayer_register_neurons.*missing_dependency"):
+        neurons = reg.get("neurons")
+    assert list(neurons) == ["test_leaky"]
+
+
 def test_unregister_removes_the_registrations(reg):
     reg.register(plugin_returning(neurons=[Leaky]), name="mine")
     assert "test_leaky" in reg.get("neurons")

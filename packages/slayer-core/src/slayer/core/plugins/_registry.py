@@ -162,6 +162,16 @@ class Registry:
         table: dict[str, Registration] = {}
         for plugin_name, result in self._call_each(pm, kind.hook):
             source = sources.get(plugin_name, "registered in-process")
+            if isinstance(result, _HookFailure):
+                # Hooks import their modules lazily: a failure here is a broken plugin, skipped
+                # like one that fails at entry-point load, so the others still work.
+                warnings.warn(
+                    f"slayer plugin {plugin_name!r} ({source}) failed in {kind.hook} and was skipped "
+                    f"({type(result.error).__name__}: {result.error})",
+                    SlayerPluginWarning,
+                    stacklevel=4,
+                )
+                continue
             if result is None:
                 warnings.warn(
                     f"slayer plugin {plugin_name!r} ({source}) returned None from {kind.hook}; "
@@ -195,7 +205,16 @@ class Registry:
         # Called one implementation at a time so every result is attributed to its plugin.
         caller = getattr(pm.hook, hook_name)
         for impl in caller.get_hookimpls():  # registration order
-            yield impl.plugin_name, impl.function()
+            try:
+                result = impl.function()
+            except Exception as error:
+                result = _HookFailure(error)
+            yield impl.plugin_name, result
+
+
+@dataclass(frozen=True)
+class _HookFailure:
+    error: Exception
 
 
 _default: Registry | None = None
