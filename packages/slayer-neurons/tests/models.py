@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import neuron_oracle as oracle
 import numpy as np
 import torch
 
-import neuron_oracle as oracle
 from slayer.neuron import adrf, adrf_iz, alif, cuba, rf, rf_iz
 
 REAL = ("cuba", "alif")
@@ -68,11 +68,20 @@ def expected(neuron, x) -> tuple[np.ndarray, ...]:
         re, im, s = oracle.resonator(xr, xi, *sc, neuron.threshold)
         return s, re, im
     fn = oracle.adrf if neuron.name == "adrf" else oracle.adrf_iz
-    re, im, th, r, s = fn(xr, xi, *sc, p["threshold_decay"], p["refractory_decay"], neuron.threshold, neuron.threshold_step)
+    re, im, th, r, s = fn(
+        xr, xi, *sc, p["threshold_decay"], p["refractory_decay"], neuron.threshold, neuron.threshold_step
+    )
     return s, re, im, th, r
 
 
 def compared_traces(neuron, traces):
     """The module's traces in the oracle's order, as integers."""
-    order = {"cuba": (0, 1), "alif": (1, 2, 3), "rf": (0, 1), "rf_iz": (0, 1), "adrf": (0, 1, 2, 3), "adrf_iz": (0, 1, 2, 3)}
+    order = {
+        "cuba": (0, 1),
+        "alif": (1, 2, 3),
+        "rf": (0, 1),
+        "rf_iz": (0, 1),
+        "adrf": (0, 1, 2, 3),
+        "adrf_iz": (0, 1, 2, 3),
+    }
     return [torch.round(traces[i].detach().double() * 4096).to(torch.int64).numpy() for i in order[neuron.name]]

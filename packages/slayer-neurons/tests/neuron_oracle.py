@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
@@ -81,7 +79,9 @@ def alif(x, cd, vd, td, rd, threshold, step):
     zero = np.zeros(xi.shape[:-1], np.int64)
     u, _, _ = leaky(xi, cd, zero, None)
     v, _, _ = leaky(u, vd, zero, None)
-    th, r, s = adaptive(lambda t, tot: v[..., t] >= tot, td, rd, int(step * S_SCALE), int(threshold * S_SCALE), v.shape[-1])
+    th, r, s = adaptive(
+        lambda t, tot: v[..., t] >= tot, td, rd, int(step * S_SCALE), int(threshold * S_SCALE), v.shape[-1]
+    )
     return v, th, r, s
 
 
@@ -114,14 +114,20 @@ def adrf(xr, xi, sin, cos, td, rd, threshold, step):
     prev = np.concatenate([np.zeros_like(im[..., :1]), im[..., :-1]], -1)
     th, r, s = adaptive(
         lambda t, tot: (re[..., t] >= tot) & (prev[..., t] < 0) & (im[..., t] >= 0),
-        td, rd, int(step * S_SCALE), int(threshold * S_SCALE), re.shape[-1],
+        td,
+        rd,
+        int(step * S_SCALE),
+        int(threshold * S_SCALE),
+        re.shape[-1],
     )
     return re, im, th, r, s
 
 
 def adrf_iz(xr, xi, sin, cos, td, rd, threshold, step):
     re, im, _ = resonator(xr, xi, sin, cos)  # no reset of re/im: spikes do not change the resonator
-    th, r, s = adaptive(lambda t, tot: im[..., t] >= tot, td, rd, int(step * S_SCALE), int(threshold * S_SCALE), re.shape[-1])
+    th, r, s = adaptive(
+        lambda t, tot: im[..., t] >= tot, td, rd, int(step * S_SCALE), int(threshold * S_SCALE), re.shape[-1]
+    )
     return re, im, th, r, s
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from models import COMPLEX, LAYOUTS, MODELS, REAL, compared_traces, expected, inputs, make, run
 
 
