@@ -1,1 +1,27 @@
-"""slayer event I/O (distribution ``slayer-io``)."""
+"""slayer event I/O (distribution ``slayer-io``), with lava-dl's ``slayer.io`` names.
+
+:class:`Event` holds events (times in ms); ``to_tensor``/``fill_tensor`` and :func:`tensor_to_event`
+convert to and from dense ``(C, H, W, T)`` / ``(C, X, T)`` spike tensors. The SLAYER binary formats
+(``.bs1``, ``.bs2`` = N-MNIST ``.bin``) and numpy ``.npy`` events are registered as event formats;
+:func:`read_events` / :func:`write_events` pick one by file suffix. Plots live in :mod:`slayer.io.plot`.
+"""
+
+from slayer.io._binary_1d import encode_1d_spikes, read_1d_spikes
+from slayer.io._binary_2d import encode_2d_spikes, read_2d_spikes
+from slayer.io._files import read_events, write_events
+from slayer.io._numpy_format import encode_np_spikes, read_np_spikes
+from slayer.io.event import Event, EventsDroppedWarning, tensor_to_event
+
+__all__ = [
+    "Event",
+    "EventsDroppedWarning",
+    "encode_1d_spikes",
+    "encode_2d_spikes",
+    "encode_np_spikes",
+    "read_1d_spikes",
+    "read_2d_spikes",
+    "read_events",
+    "read_np_spikes",
+    "tensor_to_event",
+    "write_events",
+]

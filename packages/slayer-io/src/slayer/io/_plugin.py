@@ -5,4 +5,6 @@ from slayer.core.plugins import hookimpl
 
 @hookimpl
 def slayer_register_event_formats():
-    return []
+    from slayer.io.formats import FORMATS
+
+    return list(FORMATS)

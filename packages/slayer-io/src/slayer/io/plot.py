@@ -1,0 +1,141 @@
+"""Plots of events: a raster for 1-D events, a grid of frames or an animation for 2-D events.
+
+matplotlib is imported only when a plot is drawn (``pip install 'slayer-io[plot]'``).
+:func:`frames` is pure numpy. Colours follow lava-dl: channel 0 blue, 1 red, 2 green.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from slayer.io.event import Event
+
+# RGB plane of channel 0, 1, 2 (blue, red, green)
+_CHANNEL_PLANE = (2, 0, 1)
+_CHANNEL_COLOUR = ("tab:blue", "tab:red", "tab:green")
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            "slayer.io plots need matplotlib, which is not installed; install the plot extra: "
+            "pip install 'slayer-io[plot]'"
+        ) from error
+    return plt
+
+
+def _require_dim(event: Event, dim: int, what: str) -> None:
+    if event.dim != dim:
+        raise ValueError(f"{what} needs {dim}-D events; got {event.dim}-D events")
+
+
+def frames(event: Event, frame_duration: float, n_frames: int | None = None) -> np.ndarray:
+    """2-D events as RGB frames ``(n_frames, H, W, 3)`` in ``[0, 1]``, each ``frame_duration`` ms long.
+
+    A pixel's plane is 1 when an event of that channel (0 blue, 1 red, 2 green) fell in the frame.
+    ``n_frames`` defaults to enough frames to cover the latest event; channels > 2 are not drawn.
+    """
+    _require_dim(event, 2, "frames")
+    if not frame_duration > 0:
+        raise ValueError(f"frame_duration must be positive (ms); got {frame_duration!r}")
+    height = int(event.y.max()) + 1 if len(event) else 1
+    width = int(event.x.max()) + 1 if len(event) else 1
+    index = np.floor(event.t / frame_duration).astype(np.int64)
+    if n_frames is None:
+        n_frames = int(index.max()) + 1 if len(event) else 1
+    out = np.zeros((n_frames, height, width, 3))
+    keep = (index >= 0) & (index < n_frames) & (event.c < len(_CHANNEL_PLANE))
+    plane = np.asarray(_CHANNEL_PLANE)[event.c[keep]]
+    out[index[keep], event.y[keep], event.x[keep], plane] = 1.0
+    return out
+
+
+def raster(event: Event, ax: Any = None) -> Any:
+    """Raster plot of 1-D events (time in ms vs neuron id), coloured by channel; returns the Axes.
+
+    Graded events are drawn as dots whose area grows with ``|payload|``.
+    """
+    _require_dim(event, 1, "raster")
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots()
+    size = 4.0
+    if event.graded and len(event):
+        magnitude = np.abs(event.p)
+        size = 1.0 + 20.0 * magnitude / max(float(magnitude.max()), 1e-12)
+    colours = np.asarray(_CHANNEL_COLOUR)[event.c % len(_CHANNEL_COLOUR)]
+    ax.scatter(event.t, event.x, s=size, c=colours, marker="|" if not event.graded else "o", linewidths=1)
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel("neuron")
+    return ax
+
+
+def frame_grid(event: Event, n_frames: int = 8, ncols: int = 4, frame_duration: float | None = None) -> Any:
+    """A figure with ``n_frames`` frames of 2-D events laid out ``ncols`` per row; returns the Figure.
+
+    ``frame_duration`` (ms) defaults to splitting the recording into ``n_frames`` equal parts.
+    """
+    _require_dim(event, 2, "frame_grid")
+    plt = _pyplot()
+    if frame_duration is None:
+        span = float(event.t.max()) if len(event) else 1.0
+        frame_duration = max(span, 1e-9) * (1 + 1e-9) / n_frames
+    images = frames(event, frame_duration, n_frames)
+    nrows = -(-n_frames // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2 * ncols, 2 * nrows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k < n_frames:
+            ax.imshow(images[k], interpolation="nearest")
+            ax.set_title(f"{k * frame_duration:.0f}-{(k + 1) * frame_duration:.0f} ms", fontsize=8)
+    return fig
+
+
+def animate(event: Event, fig: Any = None, frame_rate: float = 24, repeat: bool = True) -> Any:
+    """A matplotlib ``FuncAnimation`` of the events at real time, ``frame_rate`` frames per second.
+
+    1-D: the raster with a scan line moving over it; 2-D: RGB frames of ``1000 / frame_rate`` ms.
+    The figure is closed so notebooks show only the animation (``anim.save("x.gif")`` works headless).
+    """
+    plt = _pyplot()
+    from matplotlib.animation import FuncAnimation
+
+    if fig is None:
+        fig = plt.figure()
+    frame_duration = 1000.0 / frame_rate
+    span = float(event.t.max()) if len(event) else 0.0
+    n_frames = int(span // frame_duration) + 1
+    if event.dim == 1:
+        ax = raster(event, ax=fig.add_subplot(1, 1, 1))
+        line = ax.axvline(0.0, color="k")
+
+        def update(k: int):
+            line.set_xdata([k * frame_duration, k * frame_duration])
+            return (line,)
+
+    else:
+        images = frames(event, frame_duration, n_frames)
+        ax = fig.add_subplot(1, 1, 1)
+        ax.axis("off")
+        image = ax.imshow(images[0], interpolation="nearest")
+
+        def update(k: int):
+            image.set_data(images[k])
+            return (image,)
+
+    animation = FuncAnimation(fig, update, frames=n_frames, interval=frame_duration, blit=True, repeat=repeat)
+    plt.close(fig)
+    return animation
+
+
+def show(event: Event, fig: Any = None, frame_rate: float = 24, repeat: bool = False) -> Any:
+    """Play :func:`animate` in a window (``plt.show``); returns the animation."""
+    plt = _pyplot()
+    animation = animate(event, fig=fig, frame_rate=frame_rate, repeat=repeat)
+    plt.show()
+    return animation
