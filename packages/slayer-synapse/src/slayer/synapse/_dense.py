@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from ._base import PreHook, SynapseBase, default_weight
@@ -66,7 +67,7 @@ class Dense(SynapseBase):
         if isinstance(self.in_neurons, int):
             check_input(input, (3, 5), "Dense", self.in_channels, "(N, C, T) or (N, C, H, W, T)")
             if input.dim() == 3:
-                return torch.matmul(time_major(input), weight.t()).transpose(1, 2)
+                return F.linear(time_major(input), weight).transpose(1, 2)
             n, c, h, w, t = input.shape
             pixels = time_major(input).reshape(n, t, c, h * w)
             out = torch.matmul(weight, pixels)  # (N, T, out, H*W)
@@ -80,4 +81,4 @@ class Dense(SynapseBase):
             )
         n, t = input.shape[0], input.shape[-1]
         flat = time_major(input).reshape(n, t, -1)
-        return torch.matmul(flat, weight.t()).transpose(1, 2).unsqueeze(2).unsqueeze(3)
+        return F.linear(flat, weight).transpose(1, 2).unsqueeze(2).unsqueeze(3)
