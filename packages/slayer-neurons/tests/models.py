@@ -29,10 +29,10 @@ def make(model: str, granularity: str = "layer", **kwargs) -> torch.nn.Module:
 
 def inputs(model: str, shape: tuple[int, ...], T: int, seed: int = 0, dtype=torch.float32):
     gen = torch.Generator().manual_seed(seed)
-    x = (torch.rand(shape + (T,), generator=gen) * 1.2 - 0.2).to(dtype)
+    x = (torch.rand((*shape, T), generator=gen) * 1.2 - 0.2).to(dtype)
     if model in REAL:
         return x
-    return x, (torch.rand(shape + (T,), generator=gen) * 0.6 - 0.3).to(dtype)
+    return x, (torch.rand((*shape, T), generator=gen) * 0.6 - 0.3).to(dtype)
 
 
 def run(neuron, x):

@@ -140,6 +140,8 @@ def corrected(lin: torch.Tensor, exact: torch.Tensor) -> torch.Tensor:
 
 
 def per_neuron(param: torch.Tensor, spatial: tuple[int, ...]) -> torch.Tensor:
+    """A decay parameter rounded to its integer value (straight-through), viewed against ``(N, *S)``."""
+    param = corrected(param, torch.round(param))
     if param.numel() == 1:
         return param.reshape(())
     if tuple(param.shape) == spatial:

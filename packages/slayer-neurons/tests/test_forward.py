@@ -32,7 +32,7 @@ def test_graded_spikes_carry_the_value_at_the_crossing(model):
     x = inputs(model, (2, 3), 24)
     spikes, traces = run(neuron, x)
     s, *_ = expected(neuron, x)
-    value = traces[1] if model in ("cuba", "alif") else traces[1]  # voltage, or the imaginary part
+    value = traces[1]  # the voltage (cuba, alif) or the imaginary part (rf_iz, adrf_iz)
     assert s.any()
     np.testing.assert_array_equal(spikes.numpy(), np.where(s, value.numpy(), 0))
 
