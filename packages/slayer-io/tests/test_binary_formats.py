@@ -41,7 +41,7 @@ def test_1d_ids_above_255_round_trip(tmp_path: Path):
     # lava-dl writes 0 as the high byte, reading back [3, 44, 232]; the correct bytes are below
     path = tmp_path / "ids.bs1"
     encode_1d_spikes(path, Event([3, 300, 1000], None, [1, 1, 0], [0.001, 1.0, 2.5]))
-    assert path.read_bytes() == bytes.fromhex("0003 800001" "012c 8003e8" "03e8 0009c4")
+    assert path.read_bytes() == bytes.fromhex("0003 800001012c 8003e803e8 0009c4")
     event = read_1d_spikes(path)
     assert event.dim == 1 and event.y is None
     np.testing.assert_array_equal(event.x, [3, 300, 1000])

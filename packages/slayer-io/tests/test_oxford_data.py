@@ -50,7 +50,7 @@ def test_input_to_tensor_like_the_tutorial():
     dense = event.to_tensor(sampling_time=1)
     assert dense.shape == (1, 200, 1890)  # round(1888.8) + 1 bins
     # OR binning: one unit per distinct (neuron, 1 ms bin)
-    distinct = {(int(x), int(round(t))) for x, t in zip(event.x, event.t)}
+    distinct = {(int(x), round(float(t))) for x, t in zip(event.x, event.t)}
     assert dense.sum() == len(distinct)
     # the tutorial's torch target 1 x 1 x 200 x T gets the same spikes
     target = event.fill_tensor(torch.zeros(1, 1, 200, 1890))

@@ -29,7 +29,7 @@ def _int_array(name: str, values: Any) -> np.ndarray:
         as_int = np.rint(array.astype(np.float64))
         if not np.array_equal(as_int, array):
             bad = int(np.flatnonzero(as_int != array)[0])
-            raise ValueError(f"{name} must hold integers; event {bad} has {array[bad]!r}")
+            raise ValueError(f"{name} must hold integers; event {bad} has {array[bad].item()!r}")
         array = as_int
     return array.astype(np.int64)
 
