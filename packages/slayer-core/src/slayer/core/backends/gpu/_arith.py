@@ -1,0 +1,85 @@
+"""Triton device helpers: lava-dl's fixed-point rules (as ``slayer.core.dynamics._fixed_point``) and
+time-tile access.
+
+Every state is int64. ``x // 4096`` on int64 in Triton truncates toward zero (C semantics, unlike
+Python's floor): checked in the interpreter and by ``benchmarks/gpu_check.py`` on the GPU with
+negative values. int64 -> float conversion rounds to nearest; the division by ``s_scale`` is exact
+(power of two: a multiply by the exact inverse) or IEEE-rounded (``fdiv(ieee_rounding=True)``, not
+Triton's default approximate float32 division), so outputs equal ``int.to(dtype) / s_scale`` bit for bit.
+"""
+
+from __future__ import annotations
+
+from ._triton import jit, tl
+
+#: Scaled values at or above this magnitude (and NaN/inf) are invalid (``_fixed_point.INT_LIMIT``).
+INT_LIMIT = tl.constexpr(4611686018427387904.0)  # 2**62
+DECAY_ONE = tl.constexpr(4096)
+
+
+@jit
+def scale_to_int(x, S_SCALE: tl.constexpr):
+    """``(trunc(x * s_scale) as int64, valid)``: the product is formed in ``x``'s dtype; invalid -> 0."""
+    scaled = x * S_SCALE
+    valid = tl.abs(scaled) < INT_LIMIT
+    return tl.where(valid, scaled, 0.0).to(tl.int64), valid
+
+
+@jit
+def decay_to_int(d):
+    """``(trunc(d) as int64, valid)`` for a decay already rounded to an integer value."""
+    valid = tl.abs(d) < INT_LIMIT
+    return tl.where(valid, d, 0.0).to(tl.int64), valid
+
+
+@jit
+def rtz_shift(product):
+    """``product / 4096`` truncated toward zero (``-1 -> 0``); Triton's integer ``//`` truncates."""
+    return product // DECAY_ONE
+
+
+@jit
+def to_float(value, S_SCALE: tl.constexpr, DTYPE: tl.constexpr):
+    """Integer state in float units, ``value.to(DTYPE) / s_scale`` correctly rounded."""
+    f = value.to(DTYPE)
+    if (S_SCALE & (S_SCALE - 1)) == 0:
+        return f * (1.0 / S_SCALE)  # exact: a power of two
+    elif DTYPE == tl.float32:
+        return tl.fdiv(f, float(S_SCALE), ieee_rounding=True)
+    else:
+        return f / S_SCALE
+
+
+@jit
+def or_nan(value, poisoned):
+    return tl.where(poisoned, float("nan"), value)
+
+
+# -- time tiles ------------------------------------------------------------------------------
+# A tile is (BLOCK, TILE_T): a block of neurons by a chunk of time, loaded and stored whole so that
+# time-contiguous storage moves in full sectors; the scan walks its columns. TILE_T == 1 is the
+# neuron-contiguous path: one coalesced (BLOCK,) load per step.
+
+
+@jit
+def column(tile, cols, j, TILE_T: tl.constexpr):
+    """Column ``j`` (a ``(BLOCK,)`` vector) of a ``(BLOCK, TILE_T)`` tile."""
+    if TILE_T == 1:
+        return tl.reshape(tile, (tile.shape[0],))
+    else:
+        return tl.sum(tl.where(cols[None, :] == j, tile, 0), axis=1)
+
+
+@jit
+def put(tile, cols, j, value, TILE_T: tl.constexpr):
+    """The tile with column ``j`` replaced by ``value`` (a ``(BLOCK,)`` vector)."""
+    if TILE_T == 1:
+        return tl.reshape(value, (value.shape[0], 1)).to(tile.dtype)
+    else:
+        return tl.where(cols[None, :] == j, value[:, None], tile)
+
+
+@jit
+def tile_offsets(row, t0, cols, stride_t):
+    """Element offsets of a tile: ``row`` ``(BLOCK,)`` int64 neuron offsets, times ``t0 + cols``."""
+    return row[:, None] + (t0 + cols)[None, :].to(tl.int64) * stride_t

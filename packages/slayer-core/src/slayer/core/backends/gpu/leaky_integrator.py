@@ -1,0 +1,206 @@
+"""Leaky integrator kernels (contract: ``leaky_integrator_forward``/``_backward`` in docs/backends.md).
+
+Forward, per neuron: ``y[t] = rtz(y'[t-1] * (4096 - d), 12) + trunc(s_scale * x[t])``, reset to zero
+after ``y[t] >= threshold`` when ``reset``; NaN from the first invalid value on. Backward: the
+linear adjoint with resets held fixed (as the reference backend).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from . import _launch as L
+from ._arith import (
+    DECAY_ONE,
+    column,
+    decay_to_int,
+    or_nan,
+    put,
+    rtz_shift,
+    scale_to_int,
+    tile_offsets,
+    to_float,
+)
+from ._triton import jit, tl
+
+
+@jit
+def _forward_kernel(
+    x_ptr, decay_ptr, state_ptr, out_ptr, next_ptr, events_ptr,
+    M, T, threshold,
+    sx_n, sx_m, sx_t, so_n, so_m, so_t, se_n, se_m, se_t, ss_n, ss_m,
+    S_SCALE: tl.constexpr, RESET: tl.constexpr, DTYPE: tl.constexpr,
+    BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
+):  # fmt: skip
+    pid = tl.program_id(0)
+    blocks = tl.cdiv(M, BLOCK)
+    n = (pid // blocks).to(tl.int64)
+    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    live = m < M
+    m64 = m.to(tl.int64)
+    cols = tl.arange(0, TILE_T)
+
+    d, d_ok = decay_to_int(tl.load(decay_ptr + m64, mask=live, other=0.0))
+    retention = DECAY_ONE - d
+    y, y_ok = scale_to_int(tl.load(state_ptr + n * ss_n + m64 * ss_m, mask=live, other=0.0), S_SCALE)
+    bad = (d_ok & y_ok) == 0
+    x_row = tl.multiple_of(n * sx_n + m64 * sx_m, ROW_ALIGN)
+    o_row = tl.multiple_of(n * so_n + m64 * so_m, ROW_ALIGN)
+    e_row = n * se_n + m64 * se_m
+
+    for t0 in range(0, T, TILE_T):
+        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
+        outs = tl.zeros((BLOCK, TILE_T), DTYPE)
+        fired_tile = tl.zeros((BLOCK, TILE_T), tl.uint8)
+        for j in tl.static_range(TILE_T):
+            x_int, x_ok = scale_to_int(column(xs, cols, j, TILE_T), S_SCALE)
+            new_y = rtz_shift(y * retention) + x_int
+            new_bad = bad | (x_ok == 0)
+            outs = put(outs, cols, j, or_nan(to_float(new_y, S_SCALE, DTYPE), new_bad), TILE_T)
+            if RESET:
+                fired = new_y >= threshold
+                fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
+                new_y = tl.where(fired, 0, new_y)
+            if TILE_T == 1:
+                y, bad = new_y, new_bad
+            else:  # the last tile may run past T
+                active = t0 + j < T
+                y = tl.where(active, new_y, y)
+                bad = tl.where(active, new_bad, bad)
+        tl.store(out_ptr + tile_offsets(o_row, t0, cols, so_t), outs, mask=mask)
+        if RESET:
+            tl.store(events_ptr + tile_offsets(e_row, t0, cols, se_t), fired_tile, mask=mask)
+
+    tl.store(next_ptr + n * M + m64, or_nan(to_float(y, S_SCALE, DTYPE), bad), mask=live)
+
+
+@jit
+def _backward_kernel(
+    g_ptr, g_next_ptr, y_ptr, events_ptr, decay_ptr, state_ptr, gx_ptr, g_decay_ptr, g_state_ptr,
+    M, T,
+    sg_n, sg_m, sg_t, sy_n, sy_m, sy_t, se_n, se_m, se_t, sgx_n, sgx_m, sgx_t, ss_n, ss_m, sgn_n, sgn_m,
+    RESET: tl.constexpr, DTYPE: tl.constexpr,
+    BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
+):  # fmt: skip
+    pid = tl.program_id(0)
+    blocks = tl.cdiv(M, BLOCK)
+    n = (pid // blocks).to(tl.int64)
+    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    live = m < M
+    m64 = m.to(tl.int64)
+    cols = tl.arange(0, TILE_T)
+
+    retention = 1.0 - tl.load(decay_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+    adjoint = tl.load(g_next_ptr + n * sgn_n + m64 * sgn_m, mask=live, other=0.0)
+    grad_retention = tl.zeros((BLOCK,), DTYPE)
+    later_total = tl.zeros((BLOCK,), DTYPE)  # the total of bin t + 1
+    g_row = tl.multiple_of(n * sg_n + m64 * sg_m, ROW_ALIGN)
+    y_row = tl.multiple_of(n * sy_n + m64 * sy_m, ROW_ALIGN)
+    gx_row = tl.multiple_of(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
+    e_row = n * se_n + m64 * se_m
+
+    chunks = tl.cdiv(T, TILE_T)
+    for c in range(0, chunks):
+        t0 = (chunks - 1 - c) * TILE_T
+        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        gs = tl.load(g_ptr + tile_offsets(g_row, t0, cols, sg_t), mask=mask, other=0.0)
+        ys = tl.load(y_ptr + tile_offsets(y_row, t0, cols, sy_t), mask=mask, other=0.0)
+        if RESET:
+            es = tl.load(events_ptr + tile_offsets(e_row, t0, cols, se_t), mask=mask, other=0)
+        gxs = tl.zeros((BLOCK, TILE_T), DTYPE)
+        for jj in tl.static_range(TILE_T):
+            j = TILE_T - 1 - jj
+            t = t0 + j
+            post = column(ys, cols, j, TILE_T)  # y'[t], the value bin t + 1 starts from
+            if RESET:
+                post = tl.where(column(es, cols, j, TILE_T) != 0, 0.0, post)
+            grad_retention = tl.where(t < T - 1, grad_retention + later_total * post, grad_retention)
+            total = column(gs, cols, j, TILE_T) + adjoint
+            gxs = put(gxs, cols, j, total, TILE_T)
+            active = t < T
+            adjoint = tl.where(active, retention * total, adjoint)
+            later_total = tl.where(active, total, later_total)
+        tl.store(gx_ptr + tile_offsets(gx_row, t0, cols, sgx_t), gxs, mask=mask)
+
+    start = tl.load(state_ptr + n * ss_n + m64 * ss_m, mask=live, other=0.0)
+    grad_retention = tl.where(T > 0, grad_retention + later_total * start, grad_retention)
+    tl.store(g_decay_ptr + n * M + m64, -grad_retention * (1.0 / DECAY_ONE), mask=live)
+    tl.store(g_state_ptr + n * M + m64, adjoint, mask=live)
+
+
+def _dtype(dtype: torch.dtype):
+    return tl.float64 if dtype == torch.float64 else tl.float32
+
+
+def leaky_integrator_forward(
+    x: Tensor, decay: Tensor, state: Tensor, reset: bool, threshold: int, s_scale: int
+) -> tuple[Tensor, Tensor, Tensor]:
+    """x ``(N, M, T)`` any strides, decay ``(M,)``, state ``(N, M)`` -> ``(output, next_state, events)``."""
+    L.check_series("x", x)
+    batch, neurons, steps = x.shape
+    dtype = L.check_floats(x.device, x=x, decay=decay, state=state)
+    L.check_vector("decay", decay, neurons)
+    L.check_state("state", state, batch, neurons)
+    output = L.series_like(x)
+    next_state = L.state_like(batch, neurons, x)
+    events = L.series_like(x, torch.bool) if reset else L.no_events(x)
+    if batch * neurons == 0:
+        return output, next_state, events
+    ev = L.as_bytes(events) if reset else output
+    ev_strides = ev.stride() if reset else (0, 0, 0)
+    tiles = L.tiling(x, output)
+    with L.on_device(x):
+        _forward_kernel[L.grid(batch, neurons, tiles.block)](
+            x, decay, state, output, next_state, ev,
+            neurons, steps, int(threshold) if reset else 0,
+            *x.stride(), *output.stride(), *ev_strides, *state.stride(),
+            S_SCALE=int(s_scale), RESET=bool(reset), DTYPE=_dtype(dtype),
+            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
+        )  # fmt: skip
+    return output, next_state, events
+
+
+def leaky_integrator_backward(
+    grad_output: Tensor,
+    grad_next_state: Tensor,
+    output: Tensor,
+    events: Tensor,
+    decay: Tensor,
+    state: Tensor,
+    reset: bool,
+    threshold: int,
+    s_scale: int,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """-> ``(grad_input (N, M, T) laid out like output, grad_decay (N, M), grad_state (N, M))``."""
+    L.check_series("output", output)
+    batch, neurons, _ = output.shape
+    L.check_series("grad_output", grad_output, output.shape)
+    dtype = L.check_floats(
+        output.device, output=output, grad_output=grad_output, grad_next_state=grad_next_state, decay=decay,
+        state=state,
+    )  # fmt: skip
+    L.check_vector("decay", decay, neurons)
+    L.check_state("state", state, batch, neurons)
+    L.check_state("grad_next_state", grad_next_state, batch, neurons)
+    if reset:
+        L.check_events(events, output)
+    grad_input = L.series_like(output)
+    grad_decay = L.state_like(batch, neurons, output)
+    grad_state = L.state_like(batch, neurons, output)
+    if batch * neurons == 0:
+        return grad_input, grad_decay, grad_state
+    ev = L.as_bytes(events) if reset else output
+    ev_strides = ev.stride() if reset else (0, 0, 0)
+    tiles = L.tiling(output, grad_output, grad_input)
+    with L.on_device(output):
+        _backward_kernel[L.grid(batch, neurons, tiles.block)](
+            grad_output, grad_next_state, output, ev, decay, state, grad_input, grad_decay, grad_state,
+            neurons, output.shape[2],
+            *grad_output.stride(), *output.stride(), *ev_strides, *grad_input.stride(), *state.stride(),
+            *grad_next_state.stride(),
+            RESET=bool(reset), DTYPE=_dtype(dtype),
+            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
+        )  # fmt: skip
+    return grad_input, grad_decay, grad_state
