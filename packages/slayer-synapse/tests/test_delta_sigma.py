@@ -35,6 +35,7 @@ def test_golden_trace_of_sigma_delta_neuron():
     delta = Delta(threshold=6 / 64, scale=4096)
     y = delta(torch.tensor(GOLDEN_INPUT).reshape(1, 1, -1))
     assert y.flatten().tolist() == GOLDEN_OUTPUT
+    assert Delta(0.1)(torch.zeros(2, 3, 4, 5)).movedim(-1, 1).is_contiguous()  # neuron-contiguous storage
 
 
 @pytest.mark.parametrize("cum_error", [False, True])

@@ -13,8 +13,8 @@ from slayer.utils.quantization import MODE, quantize
 def _encode(x, threshold, previous, residual, error, cum_error):
     """The thresholding recursion, looped over time only (vectorised over neurons).
 
-    ``x``: ``(N, *neurons, T)``. Returns messages ``y`` and differences ``delta`` as
-    ``(T, N, *neurons)`` stacks, and the final (previous, residual, error) states.
+    ``x``: ``(N, *neurons, T)``. Returns messages ``y`` as an ``(N, T, *neurons)`` stack,
+    differences ``delta`` as a ``(T, N, *neurons)`` stack, and the final (previous, residual, error) states.
     """
     messages, deltas = [], []
     for t in range(x.shape[-1]):
@@ -31,7 +31,7 @@ def _encode(x, threshold, previous, residual, error, cum_error):
         previous = current
         messages.append(message)
         deltas.append(delta)
-    return torch.stack(messages), torch.stack(deltas), previous, residual, error
+    return torch.stack(messages, dim=1), torch.stack(deltas), previous, residual, error
 
 
 class _DeltaEncode(torch.autograd.Function):
@@ -41,7 +41,7 @@ class _DeltaEncode(torch.autograd.Function):
         ctx.save_for_backward(deltas, threshold)
         ctx.tau_grad, ctx.scale_grad = tau_grad, scale_grad
         # messages leave quantised to 1/scale (floor); the residual keeps the unquantised value
-        output = quantize(messages, step=1 / scale, mode=MODE.FLOOR).movedim(0, -1)
+        output = quantize(messages, step=1 / scale, mode=MODE.FLOOR).movedim(1, -1)
         return output, previous.clone(), residual, error.clone()
 
     @staticmethod
