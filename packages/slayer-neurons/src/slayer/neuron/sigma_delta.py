@@ -123,6 +123,10 @@ class Neuron(base.Neuron):
             return x + bias.unsqueeze(0).unsqueeze(-1)
         return x + bias.reshape((1, -1) + (1,) * (x.dim() - 2))
 
+    def extra_repr(self) -> str:
+        name = getattr(self.activation, "__name__", repr(self.activation))
+        return f"activation={name}, persistent_state={self.persistent_state}, requires_grad={self.requires_grad}"
+
     def reset_state(self) -> None:
         """Forget the accumulator and encoder states."""
         for module in (self.sigma, self.delta):
