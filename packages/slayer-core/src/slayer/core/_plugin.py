@@ -5,6 +5,7 @@ from slayer.core.plugins import hookimpl
 
 @hookimpl
 def slayer_register_backends():
+    from slayer.core.backends.gpu import GpuBackend
     from slayer.core.backends.reference import ReferenceBackend
 
-    return [ReferenceBackend()]
+    return [ReferenceBackend(), GpuBackend()]

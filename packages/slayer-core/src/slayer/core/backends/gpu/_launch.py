@@ -130,6 +130,13 @@ def state_like(batch: int, neurons: int, like: Tensor) -> Tensor:
     return torch.empty((batch, neurons), dtype=like.dtype, device=like.device)
 
 
+def triton_dtype(dtype: torch.dtype):
+    """The ``triton.language`` float type of a torch float dtype (imports triton: call at launch)."""
+    from ._triton import tl
+
+    return tl.float64 if dtype == torch.float64 else tl.float32
+
+
 def on_device(x: Tensor):
     """Launch on ``x``'s GPU (Triton launches on the current device)."""
     if x.device.type == "cuda":

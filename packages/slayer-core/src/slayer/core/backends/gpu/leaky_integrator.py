@@ -130,10 +130,6 @@ def _backward_kernel(
     tl.store(g_state_ptr + n * M + m64, adjoint, mask=live)
 
 
-def _dtype(dtype: torch.dtype):
-    return tl.float64 if dtype == torch.float64 else tl.float32
-
-
 def leaky_integrator_forward(
     x: Tensor, decay: Tensor, state: Tensor, reset: bool, threshold: int, s_scale: int
 ) -> tuple[Tensor, Tensor, Tensor]:
@@ -156,7 +152,7 @@ def leaky_integrator_forward(
             x, decay, state, output, next_state, ev,
             neurons, steps, int(threshold) if reset else 0,
             *x.stride(), *output.stride(), *ev_strides, *state.stride(),
-            S_SCALE=int(s_scale), RESET=bool(reset), DTYPE=_dtype(dtype),
+            S_SCALE=int(s_scale), RESET=bool(reset), DTYPE=L.triton_dtype(dtype),
             BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
         )  # fmt: skip
     return output, next_state, events
@@ -200,7 +196,7 @@ def leaky_integrator_backward(
             neurons, output.shape[2],
             *grad_output.stride(), *output.stride(), *ev_strides, *grad_input.stride(), *state.stride(),
             *grad_next_state.stride(),
-            RESET=bool(reset), DTYPE=_dtype(dtype),
+            RESET=bool(reset), DTYPE=L.triton_dtype(dtype),
             BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
         )  # fmt: skip
     return grad_input, grad_decay, grad_state

@@ -1,0 +1,153 @@
+"""Adaptive resonator kernel (contract: ``adaptive_resonator_forward`` in docs/backends.md).
+
+The resonator's damped rotation and the adaptive threshold/refractory recursion in one pass; a spike
+(``im >= θ + r``, Izhikevich style) jumps θ and r but does not reset re/im. The op's backward reuses
+``resonator_backward`` and ``adaptive_threshold_backward``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from . import _launch as L
+from ._arith import DECAY_ONE, column, decay_to_int, or_nan, put, scale_to_int, tile_offsets, to_float
+from ._triton import jit, tl
+from .adaptive_threshold import decay_threshold, jump_threshold
+from .resonator import rotate
+
+
+@jit
+def _forward_kernel(
+    xr_ptr, xi_ptr, sin_ptr, cos_ptr, ref_decay_ptr, th_decay_ptr, rs_ptr, is_ptr, refs_ptr, ths_ptr,
+    re_ptr, im_ptr, th_out_ptr, r_out_ptr, next_re_ptr, next_im_ptr, next_r_ptr, next_th_ptr, events_ptr,
+    M, T, th_step, th0,
+    sxr_n, sxr_m, sxr_t, sxi_n, sxi_m, sxi_t, sre_n, sre_m, sre_t, sim_n, sim_m, sim_t,
+    sth_n, sth_m, sth_t, sr_n, sr_m, sr_t, se_n, se_m, se_t,
+    srs_n, srs_m, sis_n, sis_m, srefs_n, srefs_m, sths_n, sths_m,
+    S_SCALE: tl.constexpr, DTYPE: tl.constexpr,
+    BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
+):  # fmt: skip
+    pid = tl.program_id(0)
+    blocks = tl.cdiv(M, BLOCK)
+    n = (pid // blocks).to(tl.int64)
+    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    live = m < M
+    m64 = m.to(tl.int64)
+    cols = tl.arange(0, TILE_T)
+
+    sin, sin_ok = decay_to_int(tl.load(sin_ptr + m64, mask=live, other=0.0))
+    cos, cos_ok = decay_to_int(tl.load(cos_ptr + m64, mask=live, other=0.0))
+    re, re_ok = scale_to_int(tl.load(rs_ptr + n * srs_n + m64 * srs_m, mask=live, other=0.0), S_SCALE)
+    im, im_ok = scale_to_int(tl.load(is_ptr + n * sis_n + m64 * sis_m, mask=live, other=0.0), S_SCALE)
+    ref_d, ref_ok = decay_to_int(tl.load(ref_decay_ptr + m64, mask=live, other=0.0))
+    th_d, th_ok = decay_to_int(tl.load(th_decay_ptr + m64, mask=live, other=0.0))
+    ref_retention, th_retention = DECAY_ONE - ref_d, DECAY_ONE - th_d
+    r, r_ok = scale_to_int(tl.load(refs_ptr + n * srefs_n + m64 * srefs_m, mask=live, other=0.0), S_SCALE)
+    th, t_ok = scale_to_int(tl.load(ths_ptr + n * sths_n + m64 * sths_m, mask=live, other=0.0), S_SCALE)
+    res_bad = (sin_ok & cos_ok & re_ok & im_ok) == 0  # poisons re/im from the bin of the invalid value
+    th_bad = res_bad | ((ref_ok & th_ok & r_ok & t_ok) == 0)  # poisons θ/r from the next bin on
+    xr_row = tl.multiple_of(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
+    xi_row = tl.multiple_of(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
+    re_row = tl.multiple_of(n * sre_n + m64 * sre_m, ROW_ALIGN)
+    im_row = tl.multiple_of(n * sim_n + m64 * sim_m, ROW_ALIGN)
+    th_row = tl.multiple_of(n * sth_n + m64 * sth_m, ROW_ALIGN)
+    r_row = tl.multiple_of(n * sr_n + m64 * sr_m, ROW_ALIGN)
+    e_row = n * se_n + m64 * se_m
+
+    for t0 in range(0, T, TILE_T):
+        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        xrs = tl.load(xr_ptr + tile_offsets(xr_row, t0, cols, sxr_t), mask=mask, other=0.0)
+        xis = tl.load(xi_ptr + tile_offsets(xi_row, t0, cols, sxi_t), mask=mask, other=0.0)
+        res = tl.zeros((BLOCK, TILE_T), DTYPE)
+        ims = tl.zeros((BLOCK, TILE_T), DTYPE)
+        ths = tl.zeros((BLOCK, TILE_T), DTYPE)
+        rs = tl.zeros((BLOCK, TILE_T), DTYPE)
+        fired_tile = tl.zeros((BLOCK, TILE_T), tl.uint8)
+        for j in tl.static_range(TILE_T):
+            xr, xr_ok = scale_to_int(column(xrs, cols, j, TILE_T), S_SCALE)
+            xi, xi_ok = scale_to_int(column(xis, cols, j, TILE_T), S_SCALE)
+            new_re, new_im = rotate(re, im, sin, cos)
+            new_re += xr
+            new_im += xi
+            x_bad = (xr_ok & xi_ok) == 0
+            new_res_bad = res_bad | x_bad
+            res = put(res, cols, j, or_nan(to_float(new_re, S_SCALE, DTYPE), new_res_bad), TILE_T)
+            ims = put(ims, cols, j, or_nan(to_float(new_im, S_SCALE, DTYPE), new_res_bad), TILE_T)
+            new_r, new_th = decay_threshold(r, th, ref_retention, th_retention, th0)
+            ths = put(ths, cols, j, or_nan(to_float(new_th, S_SCALE, DTYPE), th_bad), TILE_T)
+            rs = put(rs, cols, j, or_nan(to_float(new_r, S_SCALE, DTYPE), th_bad), TILE_T)
+            fired = new_im >= new_th + new_r
+            fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
+            new_r, new_th = jump_threshold(new_r, new_th, fired, th_step)
+            new_th_bad = th_bad | x_bad
+            if TILE_T == 1:
+                re, im, r, th, res_bad, th_bad = new_re, new_im, new_r, new_th, new_res_bad, new_th_bad
+            else:  # the last tile may run past T
+                active = t0 + j < T
+                re = tl.where(active, new_re, re)
+                im = tl.where(active, new_im, im)
+                r = tl.where(active, new_r, r)
+                th = tl.where(active, new_th, th)
+                res_bad = tl.where(active, new_res_bad, res_bad)
+                th_bad = tl.where(active, new_th_bad, th_bad)
+        tl.store(re_ptr + tile_offsets(re_row, t0, cols, sre_t), res, mask=mask)
+        tl.store(im_ptr + tile_offsets(im_row, t0, cols, sim_t), ims, mask=mask)
+        tl.store(th_out_ptr + tile_offsets(th_row, t0, cols, sth_t), ths, mask=mask)
+        tl.store(r_out_ptr + tile_offsets(r_row, t0, cols, sr_t), rs, mask=mask)
+        tl.store(events_ptr + tile_offsets(e_row, t0, cols, se_t), fired_tile, mask=mask)
+
+    state = n * M + m64
+    tl.store(next_re_ptr + state, or_nan(to_float(re, S_SCALE, DTYPE), res_bad), mask=live)
+    tl.store(next_im_ptr + state, or_nan(to_float(im, S_SCALE, DTYPE), res_bad), mask=live)
+    tl.store(next_r_ptr + state, or_nan(to_float(r, S_SCALE, DTYPE), th_bad), mask=live)
+    tl.store(next_th_ptr + state, or_nan(to_float(th, S_SCALE, DTYPE), th_bad), mask=live)
+
+
+def adaptive_resonator_forward(
+    real: Tensor,
+    imag: Tensor,
+    sin_decay: Tensor,
+    cos_decay: Tensor,
+    ref_decay: Tensor,
+    th_decay: Tensor,
+    real_state: Tensor,
+    imag_state: Tensor,
+    ref_state: Tensor,
+    th_state: Tensor,
+    th_step: int,
+    th0: int,
+    s_scale: int,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """-> ``(real_out, imag_out, threshold, refractory, next_real, next_imag, next_ref, next_th, events)``."""
+    L.check_series("real", real)
+    L.check_series("imag", imag, real.shape)
+    batch, neurons, steps = real.shape
+    dtype = L.check_floats(
+        real.device, real=real, imag=imag, sin_decay=sin_decay, cos_decay=cos_decay, ref_decay=ref_decay,
+        th_decay=th_decay, real_state=real_state, imag_state=imag_state, ref_state=ref_state, th_state=th_state,
+    )  # fmt: skip
+    for name, v in (("sin_decay", sin_decay), ("cos_decay", cos_decay), ("ref_decay", ref_decay)):
+        L.check_vector(name, v, neurons)
+    L.check_vector("th_decay", th_decay, neurons)
+    for name, s in (("real_state", real_state), ("imag_state", imag_state), ("ref_state", ref_state)):
+        L.check_state(name, s, batch, neurons)
+    L.check_state("th_state", th_state, batch, neurons)
+    re, im, th_out, r_out = L.series_like(real), L.series_like(imag), L.series_like(real), L.series_like(real)
+    states = [L.state_like(batch, neurons, real) for _ in range(4)]
+    events = L.series_like(real, torch.bool)
+    if batch * neurons == 0:
+        return (re, im, th_out, r_out, *states, events)
+    ev = L.as_bytes(events)
+    tiles = L.tiling(real, imag, re, im, th_out, r_out)
+    with L.on_device(real):
+        _forward_kernel[L.grid(batch, neurons, tiles.block)](
+            real, imag, sin_decay, cos_decay, ref_decay, th_decay, real_state, imag_state, ref_state, th_state,
+            re, im, th_out, r_out, *states, ev,
+            neurons, steps, int(th_step), int(th0),
+            *real.stride(), *imag.stride(), *re.stride(), *im.stride(), *th_out.stride(), *r_out.stride(),
+            *ev.stride(), *real_state.stride(), *imag_state.stride(), *ref_state.stride(), *th_state.stride(),
+            S_SCALE=int(s_scale), DTYPE=L.triton_dtype(dtype),
+            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
+        )  # fmt: skip
+    return (re, im, th_out, r_out, *states, events)
