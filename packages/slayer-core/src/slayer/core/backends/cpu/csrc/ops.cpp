@@ -1,0 +1,364 @@
+// The tensor side of the cpu backend: argument checks, outputs laid out like the input, and the one
+// operator library torch.ops.slayer_cpu.<kernel> (TORCH_LIBRARY; no Python bindings are compiled).
+// Names, arguments and results follow docs/backends.md; the arithmetic lives in the kernel files.
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/empty_like.h>
+#include <torch/library.h>
+
+#include <tuple>
+
+#include "kernels.h"
+
+namespace slayer_cpu {
+namespace {
+
+using at::Tensor;
+
+// -- checks -------------------------------------------------------------------------------------
+
+void check_cpu(const char* op, const char* name, const Tensor& x) {
+  TORCH_CHECK(x.device().is_cpu(), op, ": ", name, " must be a CPU tensor, got ", x.device());
+}
+
+// The (N, M, T) series every other argument is checked against; float32 or float64.
+void check_series(const char* op, const char* name, const Tensor& x) {
+  check_cpu(op, name, x);
+  TORCH_CHECK(x.dim() == 3, op, ": ", name, " must have shape (N, M, T), got ", x.sizes());
+  TORCH_CHECK(x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble, op, ": ", name,
+              " must be float32 or float64, got ", x.scalar_type());
+}
+
+void check_like(const char* op, const char* name, const Tensor& x, const Tensor& like) {
+  check_cpu(op, name, x);
+  TORCH_CHECK(x.sizes() == like.sizes(), op, ": ", name, " must have shape ", like.sizes(), ", got ", x.sizes());
+  TORCH_CHECK(x.scalar_type() == like.scalar_type(), op, ": ", name, " must have dtype ", like.scalar_type(),
+              ", got ", x.scalar_type());
+}
+
+void check_events(const char* op, const Tensor& events, const Tensor& like) {
+  check_cpu(op, "events", events);
+  TORCH_CHECK(events.sizes() == like.sizes() && events.scalar_type() == at::kBool, op,
+              ": events must be a bool tensor of shape ", like.sizes(), ", got ", events.scalar_type(), " ",
+              events.sizes());
+}
+
+void check_plane(const char* op, const char* name, const Tensor& x, const Tensor& like) {
+  check_cpu(op, name, x);
+  const int64_t N = like.size(0), M = like.size(1);
+  TORCH_CHECK(x.dim() == 2 && x.size(0) == N && x.size(1) == M, op, ": ", name, " must have shape (", N, ", ", M,
+              "), got ", x.sizes());
+  TORCH_CHECK(x.scalar_type() == like.scalar_type(), op, ": ", name, " must have dtype ", like.scalar_type(),
+              ", got ", x.scalar_type());
+}
+
+void check_parameter(const char* op, const char* name, const Tensor& x, const Tensor& like) {
+  check_cpu(op, name, x);
+  const int64_t M = like.size(1);
+  TORCH_CHECK(x.dim() == 1 && x.size(0) == M, op, ": ", name, " must have shape (", M, ",), got ", x.sizes());
+  TORCH_CHECK(x.scalar_type() == like.scalar_type(), op, ": ", name, " must have dtype ", like.scalar_type(),
+              ", got ", x.scalar_type());
+}
+
+// -- tensors -> raw views -------------------------------------------------------------------------
+
+template <typename T>
+Series<T> series(const Tensor& x) {
+  return {x.data_ptr<T>(), x.stride(0), x.stride(1), x.stride(2)};
+}
+
+Series<bool> events_series(const Tensor& events, bool present) {
+  return present ? series<bool>(events) : Series<bool>{nullptr, 0, 0, 0};
+}
+
+template <typename T>
+Plane<T> plane(const Tensor& x) {
+  return {x.data_ptr<T>(), x.dim() == 2 ? x.stride(0) : 0, x.stride(x.dim() - 1)};
+}
+
+// An output series laid out like `like` (neuron-contiguous input -> neuron-contiguous output).
+Tensor series_like(const Tensor& like, c10::ScalarType dtype) { return at::empty_like(like, like.options().dtype(dtype)); }
+
+Tensor plane_like(const Tensor& like) { return at::empty({like.size(0), like.size(1)}, like.options()); }
+
+Tensor no_events(const Tensor& like) { return at::empty({0}, like.options().dtype(at::kBool)); }
+
+template <typename F>
+void dispatch_float(const Tensor& like, const F& body) {
+  if (like.scalar_type() == at::kDouble) {
+    body(double{});
+  } else {
+    body(float{});
+  }
+}
+
+template <typename S>
+S ratio(int64_t numerator, int64_t denominator) {
+  return static_cast<S>(static_cast<double>(numerator) / static_cast<double>(denominator));
+}
+
+// -- leaky integrator -----------------------------------------------------------------------------
+
+std::tuple<Tensor, Tensor, Tensor> leaky_integrator_forward(const Tensor& x, const Tensor& decay, const Tensor& state,
+                                                            bool reset, int64_t threshold, int64_t s_scale) {
+  const char* op = "slayer_cpu::leaky_integrator_forward";
+  check_series(op, "x", x);
+  check_parameter(op, "decay", decay, x);
+  check_plane(op, "state", state, x);
+  Tensor output = series_like(x, x.scalar_type());
+  Tensor events = reset ? series_like(x, at::kBool) : no_events(x);
+  Tensor next_state = plane_like(x);
+  dispatch_float(x, [&](auto tag) {
+    using S = decltype(tag);
+    run(LeakyIntegratorForward<S>{x.size(0), x.size(1), x.size(2), series<S>(x), series<S>(output),
+                                  events_series(events, reset), plane<S>(decay), plane<S>(state), plane<S>(next_state),
+                                  reset, threshold, static_cast<S>(s_scale)});
+  });
+  return {output, next_state, events};
+}
+
+std::tuple<Tensor, Tensor, Tensor> leaky_integrator_backward(const Tensor& grad_output, const Tensor& grad_next_state,
+                                                             const Tensor& output, const Tensor& events,
+                                                             const Tensor& decay, const Tensor& state, bool reset,
+                                                             int64_t threshold, int64_t s_scale) {
+  (void)threshold;
+  (void)s_scale;
+  const char* op = "slayer_cpu::leaky_integrator_backward";
+  check_series(op, "output", output);
+  check_like(op, "grad_output", grad_output, output);
+  if (reset) check_events(op, events, output);
+  check_parameter(op, "decay", decay, output);
+  check_plane(op, "state", state, output);
+  check_plane(op, "grad_next_state", grad_next_state, output);
+  Tensor grad_input = series_like(output, output.scalar_type());
+  Tensor grad_decay = plane_like(output), grad_state = plane_like(output);
+  dispatch_float(output, [&](auto tag) {
+    using S = decltype(tag);
+    run(LeakyIntegratorBackward<S>{output.size(0), output.size(1), output.size(2), series<S>(grad_output),
+                                   series<S>(output), events_series(events, reset), plane<S>(grad_next_state),
+                                   plane<S>(decay), plane<S>(state), series<S>(grad_input), plane<S>(grad_decay),
+                                   plane<S>(grad_state), reset});
+  });
+  return {grad_input, grad_decay, grad_state};
+}
+
+// -- resonator ------------------------------------------------------------------------------------
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> resonator_forward(const Tensor& real, const Tensor& imag,
+                                                                     const Tensor& sin_decay, const Tensor& cos_decay,
+                                                                     const Tensor& real_state,
+                                                                     const Tensor& imag_state, bool reset,
+                                                                     int64_t threshold, int64_t s_scale) {
+  const char* op = "slayer_cpu::resonator_forward";
+  check_series(op, "real", real);
+  check_like(op, "imag", imag, real);
+  check_parameter(op, "sin_decay", sin_decay, real);
+  check_parameter(op, "cos_decay", cos_decay, real);
+  check_plane(op, "real_state", real_state, real);
+  check_plane(op, "imag_state", imag_state, real);
+  Tensor out_re = series_like(real, real.scalar_type()), out_im = series_like(imag, real.scalar_type());
+  Tensor events = reset ? series_like(real, at::kBool) : no_events(real);
+  Tensor next_re = plane_like(real), next_im = plane_like(real);
+  dispatch_float(real, [&](auto tag) {
+    using S = decltype(tag);
+    run(ResonatorForward<S>{real.size(0), real.size(1), real.size(2), series<S>(real), series<S>(imag),
+                            series<S>(out_re), series<S>(out_im), events_series(events, reset), plane<S>(sin_decay),
+                            plane<S>(cos_decay), plane<S>(real_state), plane<S>(imag_state), plane<S>(next_re),
+                            plane<S>(next_im), reset, threshold, static_cast<S>(s_scale)});
+  });
+  return {out_re, out_im, next_re, next_im, events};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> resonator_backward(
+    const Tensor& grad_real, const Tensor& grad_imag, const Tensor& grad_next_real, const Tensor& grad_next_imag,
+    const Tensor& real_out, const Tensor& imag_out, const Tensor& events, const Tensor& sin_decay,
+    const Tensor& cos_decay, const Tensor& real_state, const Tensor& imag_state, bool reset, int64_t threshold,
+    int64_t s_scale) {
+  const char* op = "slayer_cpu::resonator_backward";
+  check_series(op, "real_out", real_out);
+  check_like(op, "imag_out", imag_out, real_out);
+  check_like(op, "grad_real", grad_real, real_out);
+  check_like(op, "grad_imag", grad_imag, real_out);
+  if (reset) check_events(op, events, real_out);
+  check_parameter(op, "sin_decay", sin_decay, real_out);
+  check_parameter(op, "cos_decay", cos_decay, real_out);
+  check_plane(op, "real_state", real_state, real_out);
+  check_plane(op, "imag_state", imag_state, real_out);
+  check_plane(op, "grad_next_real", grad_next_real, real_out);
+  check_plane(op, "grad_next_imag", grad_next_imag, real_out);
+  const auto dtype = real_out.scalar_type();
+  Tensor gx_re = series_like(real_out, dtype), gx_im = series_like(imag_out, dtype);
+  Tensor g_sin = plane_like(real_out), g_cos = plane_like(real_out);
+  Tensor g_re0 = plane_like(real_out), g_im0 = plane_like(real_out);
+  dispatch_float(real_out, [&](auto tag) {
+    using S = decltype(tag);
+    run(ResonatorBackward<S>{real_out.size(0), real_out.size(1), real_out.size(2), series<S>(grad_real),
+                             series<S>(grad_imag), series<S>(real_out), series<S>(imag_out),
+                             events_series(events, reset), plane<S>(grad_next_real), plane<S>(grad_next_imag),
+                             plane<S>(sin_decay), plane<S>(cos_decay), plane<S>(real_state), plane<S>(imag_state),
+                             series<S>(gx_re), series<S>(gx_im), plane<S>(g_sin), plane<S>(g_cos), plane<S>(g_re0),
+                             plane<S>(g_im0), reset, ratio<S>(threshold - 1, s_scale)});
+  });
+  return {gx_re, gx_im, g_sin, g_cos, g_re0, g_im0};
+}
+
+// -- adaptive threshold ---------------------------------------------------------------------------
+
+void check_threshold_inputs(const char* op, const Tensor& like, const Tensor& ref_decay, const Tensor& th_decay,
+                            const Tensor& ref_state, const Tensor& th_state) {
+  check_parameter(op, "ref_decay", ref_decay, like);
+  check_parameter(op, "th_decay", th_decay, like);
+  check_plane(op, "ref_state", ref_state, like);
+  check_plane(op, "th_state", th_state, like);
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> adaptive_threshold_forward(
+    const Tensor& voltage, const Tensor& ref_decay, const Tensor& th_decay, const Tensor& ref_state,
+    const Tensor& th_state, int64_t th_step, int64_t th0, int64_t s_scale) {
+  const char* op = "slayer_cpu::adaptive_threshold_forward";
+  check_series(op, "voltage", voltage);
+  check_threshold_inputs(op, voltage, ref_decay, th_decay, ref_state, th_state);
+  const auto dtype = voltage.scalar_type();
+  Tensor th_out = series_like(voltage, dtype), r_out = series_like(voltage, dtype);
+  Tensor events = series_like(voltage, at::kBool);
+  Tensor next_r = plane_like(voltage), next_th = plane_like(voltage);
+  dispatch_float(voltage, [&](auto tag) {
+    using S = decltype(tag);
+    run(AdaptiveThresholdForward<S>{voltage.size(0), voltage.size(1), voltage.size(2), series<S>(voltage),
+                                    series<S>(th_out), series<S>(r_out), series<bool>(events), plane<S>(ref_decay),
+                                    plane<S>(th_decay), plane<S>(ref_state), plane<S>(th_state), plane<S>(next_r),
+                                    plane<S>(next_th), th_step, th0, static_cast<S>(s_scale)});
+  });
+  return {th_out, r_out, next_r, next_th, events};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> adaptive_phase_threshold_forward(
+    const Tensor& real, const Tensor& imag, const Tensor& ref_decay, const Tensor& th_decay, const Tensor& imag_state,
+    const Tensor& ref_state, const Tensor& th_state, int64_t th_step, int64_t th0, int64_t s_scale) {
+  const char* op = "slayer_cpu::adaptive_phase_threshold_forward";
+  check_series(op, "real", real);
+  check_like(op, "imag", imag, real);
+  check_threshold_inputs(op, real, ref_decay, th_decay, ref_state, th_state);
+  check_plane(op, "imag_state", imag_state, real);
+  const auto dtype = real.scalar_type();
+  Tensor th_out = series_like(real, dtype), r_out = series_like(real, dtype);
+  Tensor events = series_like(real, at::kBool);
+  Tensor next_r = plane_like(real), next_th = plane_like(real);
+  dispatch_float(real, [&](auto tag) {
+    using S = decltype(tag);
+    run(AdaptivePhaseThresholdForward<S>{real.size(0), real.size(1), real.size(2), series<S>(real), series<S>(imag),
+                                         series<S>(th_out), series<S>(r_out), series<bool>(events),
+                                         plane<S>(ref_decay), plane<S>(th_decay), plane<S>(imag_state),
+                                         plane<S>(ref_state), plane<S>(th_state), plane<S>(next_r), plane<S>(next_th),
+                                         th_step, th0, static_cast<S>(s_scale)});
+  });
+  return {th_out, r_out, next_r, next_th, events};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor> adaptive_threshold_backward(
+    const Tensor& grad_threshold, const Tensor& grad_refractory, const Tensor& grad_next_ref,
+    const Tensor& grad_next_th, const Tensor& threshold_out, const Tensor& refractory_out, const Tensor& events,
+    const Tensor& ref_decay, const Tensor& th_decay, const Tensor& ref_state, const Tensor& th_state,
+    int64_t th_step, int64_t th0, int64_t s_scale) {
+  const char* op = "slayer_cpu::adaptive_threshold_backward";
+  check_series(op, "threshold_out", threshold_out);
+  check_like(op, "refractory_out", refractory_out, threshold_out);
+  check_like(op, "grad_threshold", grad_threshold, threshold_out);
+  check_like(op, "grad_refractory", grad_refractory, threshold_out);
+  check_events(op, events, threshold_out);
+  check_threshold_inputs(op, threshold_out, ref_decay, th_decay, ref_state, th_state);
+  check_plane(op, "grad_next_ref", grad_next_ref, threshold_out);
+  check_plane(op, "grad_next_th", grad_next_th, threshold_out);
+  Tensor g_ref = plane_like(threshold_out), g_th = plane_like(threshold_out);
+  Tensor g_r0 = plane_like(threshold_out), g_t0 = plane_like(threshold_out);
+  dispatch_float(threshold_out, [&](auto tag) {
+    using S = decltype(tag);
+    run(AdaptiveThresholdBackward<S>{threshold_out.size(0), threshold_out.size(1), threshold_out.size(2),
+                                     series<S>(grad_threshold), series<S>(grad_refractory), series<S>(threshold_out),
+                                     series<S>(refractory_out), series<bool>(events), plane<S>(grad_next_ref),
+                                     plane<S>(grad_next_th), plane<S>(ref_decay), plane<S>(th_decay),
+                                     plane<S>(ref_state), plane<S>(th_state), ratio<S>(th0, s_scale),
+                                     ratio<S>(th_step, s_scale), plane<S>(g_ref), plane<S>(g_th), plane<S>(g_r0),
+                                     plane<S>(g_t0)});
+  });
+  return {g_ref, g_th, g_r0, g_t0};
+}
+
+// -- adaptive resonator ---------------------------------------------------------------------------
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> adaptive_resonator_forward(
+    const Tensor& real, const Tensor& imag, const Tensor& sin_decay, const Tensor& cos_decay, const Tensor& ref_decay,
+    const Tensor& th_decay, const Tensor& real_state, const Tensor& imag_state, const Tensor& ref_state,
+    const Tensor& th_state, int64_t th_step, int64_t th0, int64_t s_scale) {
+  const char* op = "slayer_cpu::adaptive_resonator_forward";
+  check_series(op, "real", real);
+  check_like(op, "imag", imag, real);
+  check_parameter(op, "sin_decay", sin_decay, real);
+  check_parameter(op, "cos_decay", cos_decay, real);
+  check_threshold_inputs(op, real, ref_decay, th_decay, ref_state, th_state);
+  check_plane(op, "real_state", real_state, real);
+  check_plane(op, "imag_state", imag_state, real);
+  const auto dtype = real.scalar_type();
+  Tensor out_re = series_like(real, dtype), out_im = series_like(imag, dtype);
+  Tensor th_out = series_like(real, dtype), r_out = series_like(real, dtype);
+  Tensor events = series_like(real, at::kBool);
+  Tensor next_re = plane_like(real), next_im = plane_like(real), next_r = plane_like(real), next_th = plane_like(real);
+  dispatch_float(real, [&](auto tag) {
+    using S = decltype(tag);
+    run(AdaptiveResonatorForward<S>{
+        real.size(0), real.size(1), real.size(2), series<S>(real), series<S>(imag), series<S>(out_re),
+        series<S>(out_im), series<S>(th_out), series<S>(r_out), series<bool>(events), plane<S>(sin_decay),
+        plane<S>(cos_decay), plane<S>(ref_decay), plane<S>(th_decay), plane<S>(real_state), plane<S>(imag_state),
+        plane<S>(ref_state), plane<S>(th_state), plane<S>(next_re), plane<S>(next_im), plane<S>(next_r),
+        plane<S>(next_th), th_step, th0, static_cast<S>(s_scale)});
+  });
+  return {out_re, out_im, th_out, r_out, next_re, next_im, next_r, next_th, events};
+}
+
+}  // namespace
+}  // namespace slayer_cpu
+
+TORCH_LIBRARY(slayer_cpu, m) {
+  m.def(
+      "leaky_integrator_forward(Tensor x, Tensor decay, Tensor state, bool reset, int threshold, int s_scale)"
+      " -> (Tensor, Tensor, Tensor)");
+  m.def(
+      "leaky_integrator_backward(Tensor grad_output, Tensor grad_next_state, Tensor output, Tensor events,"
+      " Tensor decay, Tensor state, bool reset, int threshold, int s_scale) -> (Tensor, Tensor, Tensor)");
+  m.def(
+      "resonator_forward(Tensor real, Tensor imag, Tensor sin_decay, Tensor cos_decay, Tensor real_state,"
+      " Tensor imag_state, bool reset, int threshold, int s_scale) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "resonator_backward(Tensor grad_real, Tensor grad_imag, Tensor grad_next_real, Tensor grad_next_imag,"
+      " Tensor real_out, Tensor imag_out, Tensor events, Tensor sin_decay, Tensor cos_decay, Tensor real_state,"
+      " Tensor imag_state, bool reset, int threshold, int s_scale)"
+      " -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "adaptive_threshold_forward(Tensor voltage, Tensor ref_decay, Tensor th_decay, Tensor ref_state,"
+      " Tensor th_state, int th_step, int th0, int s_scale) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "adaptive_threshold_backward(Tensor grad_threshold, Tensor grad_refractory, Tensor grad_next_ref,"
+      " Tensor grad_next_th, Tensor threshold_out, Tensor refractory_out, Tensor events, Tensor ref_decay,"
+      " Tensor th_decay, Tensor ref_state, Tensor th_state, int th_step, int th0, int s_scale)"
+      " -> (Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "adaptive_phase_threshold_forward(Tensor real, Tensor imag, Tensor ref_decay, Tensor th_decay,"
+      " Tensor imag_state, Tensor ref_state, Tensor th_state, int th_step, int th0, int s_scale)"
+      " -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "adaptive_resonator_forward(Tensor real, Tensor imag, Tensor sin_decay, Tensor cos_decay, Tensor ref_decay,"
+      " Tensor th_decay, Tensor real_state, Tensor imag_state, Tensor ref_state, Tensor th_state, int th_step,"
+      " int th0, int s_scale)"
+      " -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+}
+
+TORCH_LIBRARY_IMPL(slayer_cpu, CPU, m) {
+  m.impl("leaky_integrator_forward", &slayer_cpu::leaky_integrator_forward);
+  m.impl("leaky_integrator_backward", &slayer_cpu::leaky_integrator_backward);
+  m.impl("resonator_forward", &slayer_cpu::resonator_forward);
+  m.impl("resonator_backward", &slayer_cpu::resonator_backward);
+  m.impl("adaptive_threshold_forward", &slayer_cpu::adaptive_threshold_forward);
+  m.impl("adaptive_threshold_backward", &slayer_cpu::adaptive_threshold_backward);
+  m.impl("adaptive_phase_threshold_forward", &slayer_cpu::adaptive_phase_threshold_forward);
+  m.impl("adaptive_resonator_forward", &slayer_cpu::adaptive_resonator_forward);
+}
