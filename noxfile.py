@@ -96,7 +96,7 @@ def build(session: nox.Session) -> None:
         wheels = [_wheel(dist_dir, name) for name in _local_order(dist)]
         venv = Path(session.create_tmp()) / f"alone-{dist}"
         shutil.rmtree(venv, ignore_errors=True)
-        session.run("python", "-m", "virtualenv", "-q", str(venv), external=True)
+        session.run("python", "-m", "venv", str(venv))
         python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
         session.run(python, "-m", "pip", "install", "-q", *CONSTRAINTS, *wheels, external=True)
         module = "slayer." + {"slayer-neurons": "neuron", "slayer-blocks": "block"}.get(dist, dist.split("-")[1])
