@@ -5,7 +5,8 @@ from slayer.core.plugins import hookimpl
 
 @hookimpl
 def slayer_register_backends():
+    from slayer.core.backends.cpu import CpuBackend
     from slayer.core.backends.gpu import GpuBackend
     from slayer.core.backends.reference import ReferenceBackend
 
-    return [ReferenceBackend(), GpuBackend()]
+    return [ReferenceBackend(), CpuBackend(), GpuBackend()]

@@ -1,0 +1,308 @@
+"""The C++ ``cpu`` backend: bit-identical states and close gradients against the reference backend, for every
+kernel, both storage orders, per-channel/per-neuron parameters, chunked persistence, invalid values; the
+build's fallback to the reference backend with one warning."""
+
+import warnings
+
+import pytest
+import torch
+
+from slayer.core.backends import clear_cache, select_backend
+from slayer.core.backends import reference as ref
+from slayer.core.backends.cpu import CpuBackend, CpuBuildWarning, _build
+from slayer.core.dynamics import adaptive_threshold, leaky_integrator, resonator
+
+N, M, T = 2, 70, 23  # M > the 64-neuron block: a full and a partial block per sample
+S_SCALE = 4096
+
+
+@pytest.fixture(scope="module")
+def cpu():
+    """The cpu kernels, built (or loaded from the user cache) once for this module."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CpuBuildWarning)  # a broken build must fail these tests, not fall back
+        kernels = CpuBackend().kernels()
+    assert set(kernels) == set(ref.KERNELS)
+    return kernels
+
+
+def series(gen, dtype, layout, n=N, m=M, t=T, scale=2.0):
+    """An ``(n, m, t)`` series stored time-contiguous (``nct``) or neuron-contiguous (``ntc``)."""
+    if layout == "ntc":
+        return (torch.randn(n, t, m, generator=gen, dtype=dtype) * scale).transpose(1, 2)
+    return torch.randn(n, m, t, generator=gen, dtype=dtype) * scale
+
+
+def plane(gen, dtype, scale=1.0):
+    return torch.randn(N, M, generator=gen, dtype=dtype) * scale
+
+
+def decays(gen, dtype, high=4097):
+    return torch.randint(0, high, (M,), generator=gen).to(dtype)
+
+
+def assert_identical(expected, actual):
+    """Same shapes, dtypes, strides (where laid out like an input) and bit-identical values, NaN where NaN."""
+    assert len(expected) == len(actual)
+    for e, a in zip(expected, actual):
+        assert e.shape == a.shape and e.dtype == a.dtype
+        if e.dim() == 3 and e.numel():
+            assert e.stride() == a.stride()
+        assert torch.equal(e.isnan(), a.isnan())
+        assert torch.equal(e.nan_to_num(0.0), a.nan_to_num(0.0))
+
+
+def assert_close(expected, actual):
+    assert len(expected) == len(actual)
+    for e, a in zip(expected, actual):
+        assert e.shape == a.shape and e.dtype == a.dtype
+        torch.testing.assert_close(a, e, equal_nan=True)
+
+
+CASES = [(layout, dtype) for layout in ("ntc", "nct") for dtype in (torch.float32, torch.float64)]
+
+
+def poison(x, y=None):
+    """Invalid values in a few neurons: NaN, inf and beyond int64 range after scaling."""
+    x[0, 5, 7] = float("nan")
+    x[1, 66, 0] = float("inf")
+    if y is not None:
+        y[1, 3, 20] = 2.0**61
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("reset", [False, True])
+def test_leaky_integrator(cpu, layout, dtype, reset):
+    gen = torch.Generator().manual_seed(1)
+    x, d, s = series(gen, dtype, layout), decays(gen, dtype), plane(gen, dtype)
+    poison(x)
+    args = (x, d, s, reset, 4097, S_SCALE)
+    forward = ref.leaky_integrator_forward(*args)
+    assert_identical(forward, cpu["leaky_integrator_forward"](*args))
+    if reset:
+        assert forward[2].any()  # the reset path is exercised
+    grads = (series(gen, dtype, layout), plane(gen, dtype), forward[0], forward[2], d, s, reset, 4097, S_SCALE)
+    assert_close(ref.leaky_integrator_backward(*grads), cpu["leaky_integrator_backward"](*grads))
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("reset", [False, True])
+def test_resonator(cpu, layout, dtype, reset):
+    gen = torch.Generator().manual_seed(2)
+    x, y = series(gen, dtype, layout), series(gen, dtype, layout)
+    poison(x, y)
+    sin, cos = decays(gen, dtype, 3000), decays(gen, dtype, 3000)
+    s_re, s_im = plane(gen, dtype), plane(gen, dtype)
+    args = (x, y, sin, cos, s_re, s_im, reset, 2000, S_SCALE)
+    forward = ref.resonator_forward(*args)
+    assert_identical(forward, cpu["resonator_forward"](*args))
+    g = (series(gen, dtype, layout), series(gen, dtype, layout), plane(gen, dtype), plane(gen, dtype))
+    grads = (*g, forward[0], forward[1], forward[4], sin, cos, s_re, s_im, reset, 2000, S_SCALE)
+    assert_close(ref.resonator_backward(*grads), cpu["resonator_backward"](*grads))
+
+
+def threshold_args(gen, dtype):
+    ref_decay, th_decay = decays(gen, dtype), decays(gen, dtype)
+    ref_state, th_state = plane(gen, dtype).abs(), plane(gen, dtype).abs() + 1
+    return ref_decay, th_decay, ref_state, th_state
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+def test_adaptive_threshold(cpu, layout, dtype):
+    gen = torch.Generator().manual_seed(3)
+    v = series(gen, dtype, layout)
+    poison(v)
+    ref_decay, th_decay, ref_state, th_state = threshold_args(gen, dtype)
+    args = (v, ref_decay, th_decay, ref_state, th_state, 300, S_SCALE, S_SCALE)
+    forward = ref.adaptive_threshold_forward(*args)
+    assert forward[4].any()
+    assert_identical(forward, cpu["adaptive_threshold_forward"](*args))
+    g = (series(gen, dtype, layout), series(gen, dtype, layout), plane(gen, dtype), plane(gen, dtype))
+    grads = (*g, forward[0], forward[1], forward[4], *args[1:])
+    assert_close(ref.adaptive_threshold_backward(*grads), cpu["adaptive_threshold_backward"](*grads))
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+def test_adaptive_phase_threshold(cpu, layout, dtype):
+    gen = torch.Generator().manual_seed(4)
+    re, im = series(gen, dtype, layout), series(gen, dtype, layout)
+    poison(re, im)
+    ref_decay, th_decay, ref_state, th_state = threshold_args(gen, dtype)
+    args = (re, im, ref_decay, th_decay, plane(gen, dtype), ref_state, th_state, 300, S_SCALE, S_SCALE)
+    forward = ref.adaptive_phase_threshold_forward(*args)
+    assert forward[4].any()
+    assert_identical(forward, cpu["adaptive_phase_threshold_forward"](*args))
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+def test_adaptive_resonator(cpu, layout, dtype):
+    gen = torch.Generator().manual_seed(5)
+    re, im = series(gen, dtype, layout), series(gen, dtype, layout)
+    poison(re, im)
+    sin, cos = decays(gen, dtype, 3000), decays(gen, dtype, 3000)
+    ref_decay, th_decay, ref_state, th_state = threshold_args(gen, dtype)
+    args = (re, im, sin, cos, ref_decay, th_decay, plane(gen, dtype), plane(gen, dtype), ref_state, th_state)
+    args = (*args, 300, S_SCALE, S_SCALE)
+    forward = ref.adaptive_resonator_forward(*args)
+    assert forward[8].any()
+    assert_identical(forward, cpu["adaptive_resonator_forward"](*args))
+
+
+def test_empty_time_and_batch(cpu):
+    """``T = 0`` returns the (valid) initial state; ``N = 0`` returns empty tensors."""
+    gen = torch.Generator().manual_seed(6)
+    d, s = decays(gen, torch.float32), plane(gen, torch.float32)
+    for x, state in ((torch.zeros(N, M, 0), s), (torch.zeros(0, M, 5), torch.zeros(0, M))):
+        args = (x, d, state, True, 4097, S_SCALE)
+        assert_identical(ref.leaky_integrator_forward(*args), cpu["leaky_integrator_forward"](*args))
+
+
+def test_bad_arguments_raise_clear_errors(cpu):
+    x = torch.zeros(N, M, T)
+    with pytest.raises(RuntimeError, match=r"state must have shape \(2, 70\)"):
+        cpu["leaky_integrator_forward"](x, torch.zeros(M), torch.zeros(N, M + 1), False, 0, S_SCALE)
+    with pytest.raises(RuntimeError, match="decay must have dtype Float"):
+        cpu["leaky_integrator_forward"](x, torch.zeros(M, dtype=torch.float64), torch.zeros(N, M), False, 0, S_SCALE)
+    with pytest.raises(RuntimeError, match="must be float32 or float64"):
+        cpu["leaky_integrator_forward"](x.half(), torch.zeros(M), torch.zeros(N, M), False, 0, S_SCALE)
+
+
+# -- through the public ops: selection, shapes, parameters, persistence -----------------------------
+
+
+@pytest.fixture
+def backend(monkeypatch, cpu):
+    """Run the public dynamics on a named backend: ``backend("cpu")`` / ``backend("reference")``."""
+
+    def use(name):
+        monkeypatch.setenv("SLAYER_BACKEND", name)
+        clear_cache()
+
+    yield use
+    clear_cache()
+
+
+def both(backend, fn):
+    backend("reference")
+    expected = fn()
+    backend("cpu")
+    assert select_backend("leaky_integrator_forward", "cpu").name == "cpu"
+    return expected, fn()
+
+
+def ntc_view(x):
+    """The same values stored neuron-contiguous: ``(N, *S, T)`` seen over ``(N, T, *S)`` storage."""
+    dims = list(range(x.dim()))
+    stored = x.permute(0, dims[-1], *dims[1:-1]).contiguous()
+    return stored.permute(0, *range(2, x.dim()), 1)
+
+
+@pytest.mark.parametrize("layout", ["nct", "ntc"])
+@pytest.mark.parametrize("decay_shape", ["shared", "channel", "neuron"])
+def test_cuba_like_chain_nchwt(backend, layout, decay_shape):
+    """Current then voltage integration with reset on ``N C H W T``: states bit-identical, gradients close."""
+    gen = torch.Generator().manual_seed(7)
+    spatial = (3, 4, 5)
+    x = torch.randn(N, *spatial, T, generator=gen, dtype=torch.float64)
+    if layout == "ntc":
+        x = ntc_view(x)
+    shape = {"shared": (), "channel": (3,), "neuron": spatial}[decay_shape]
+    current_decay = torch.randint(0, 4097, shape, generator=gen).double()
+    voltage_decay = torch.randint(0, 4097, shape, generator=gen).double()
+
+    def run():
+        inputs = [t.clone().requires_grad_() for t in (x, current_decay, voltage_decay)]
+        current, _ = leaky_integrator(inputs[0], inputs[1])
+        voltage, next_v = leaky_integrator(current, inputs[2], threshold=0.5)
+        loss = (voltage * torch.linspace(-1, 1, T, dtype=torch.float64)).sum() + next_v.sum()
+        return (voltage.detach(), next_v.detach(), *torch.autograd.grad(loss, inputs))
+
+    expected, actual = both(backend, run)
+    assert_identical(expected[:2], actual[:2])
+    assert_close(expected[2:], actual[2:])
+
+
+def test_chunked_equals_long_run(backend):
+    """Persistence: feeding the next state back, three chunks equal one long run, bit for bit."""
+    gen = torch.Generator().manual_seed(8)
+    x = torch.randn(N, 6, 30, generator=gen)
+    decay = torch.randint(0, 4097, (6,), generator=gen).float()
+    backend("cpu")
+    whole, whole_state = leaky_integrator(x, decay, threshold=0.7)
+    state, pieces = None, []
+    for chunk in x.split([7, 1, 22], dim=-1):
+        out, state = leaky_integrator(chunk, decay, state, threshold=0.7)
+        pieces.append(out)
+    assert torch.equal(torch.cat(pieces, dim=-1), whole)
+    assert torch.equal(state, whole_state)
+
+
+def test_public_resonator_and_threshold_match_reference(backend):
+    gen = torch.Generator().manual_seed(9)
+    re, im = torch.randn(N, 4, T, generator=gen), torch.randn(N, 4, T, generator=gen)
+    sin, cos = torch.tensor([900.0, 1200.0, 300.0, 2000.0]), torch.tensor([3000.0, 2500.0, 3900.0, 1000.0])
+
+    def run():
+        out_re, out_im, *_ = resonator(re, im, sin, cos, threshold=0.4)
+        th, r, *_ = adaptive_threshold(out_re * 3, torch.tensor(100.0), torch.tensor(700.0), 0.1, 0.3)
+        return out_re, out_im, th, r
+
+    expected, actual = both(backend, run)
+    assert_identical(expected, actual)
+
+
+# -- the build: cache key and fallback ---------------------------------------------------------
+
+
+def test_library_name_changes_with_flags(monkeypatch):
+    name = _build.library_name()
+    assert name.startswith("slayer_cpu_")
+    monkeypatch.setattr(_build, "CFLAGS", (*_build.CFLAGS, "-DSLAYER_TEST"))
+    assert _build.library_name() != name
+
+
+def test_cache_directory_is_per_user_and_overridable(monkeypatch, tmp_path):
+    monkeypatch.setenv("SLAYER_CACHE_DIR", str(tmp_path))
+    assert _build.build_directory().parent == tmp_path / "cpu"
+    monkeypatch.delenv("SLAYER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert _build.library_path().is_relative_to(tmp_path / "xdg" / "slayer" / "cpu")
+
+
+@pytest.fixture
+def fresh_loader(monkeypatch, tmp_path):
+    """An empty cache and a loader that has not tried yet; restored afterwards."""
+    monkeypatch.setenv("SLAYER_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("SLAYER_BACKEND", raising=False)
+    _build.forget()
+    clear_cache()
+    yield tmp_path
+    _build.forget()
+    clear_cache()
+
+
+def test_failed_build_falls_back_to_reference_with_one_warning(fresh_loader, monkeypatch):
+    from torch.utils import cpp_extension
+
+    def broken_load(**kwargs):
+        raise RuntimeError("Error building extension: simulated compiler crash")
+
+    monkeypatch.setattr(cpp_extension, "load", broken_load)
+    x, decay = torch.randn(1, 3, 5), torch.tensor(512.0)
+    with pytest.warns(CpuBuildWarning, match="simulated compiler crash") as caught:
+        assert not CpuBackend().is_available()
+        assert select_backend("leaky_integrator_forward", "cpu").name != "cpu"
+        out, _ = leaky_integrator(x, decay, threshold=0.5)
+        assert not CpuBackend().is_available()  # remembered: no second build, no second warning
+    assert len([w for w in caught if issubclass(w.category, CpuBuildWarning)]) == 1
+    assert "build.log" in str(caught[0].message)
+    expected = ref.leaky_integrator_forward(x, decay.expand(3), torch.zeros(1, 3), True, 2048, S_SCALE)[0]
+    assert torch.equal(out, expected)
+    log = next(fresh_loader.glob("cpu/*/build.log"))
+    assert "simulated compiler crash" in log.read_text()
+
+
+def test_missing_compiler_is_named_in_the_warning(fresh_loader, monkeypatch):
+    monkeypatch.setenv("CXX", "no-such-compiler-for-slayer")
+    with pytest.warns(CpuBuildWarning, match="no C\\+\\+ compiler found"):
+        assert _build.load_library() is None
