@@ -8,6 +8,7 @@ slice; the loop over time is Python, every step is vectorised int64 arithmetic o
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 
 import torch
@@ -38,7 +39,8 @@ def _no_events(like: Tensor) -> Tensor:
 
 def _poisoned_from(invalid: Tensor, initial: Tensor, *, inclusive: bool) -> Tensor:
     """Per bin, whether the neuron saw an invalid value (at or, if not ``inclusive``, before the bin)."""
-    seen = invalid.cumsum(0) > 0
+    # a running OR over time (much cheaper than a cumsum of the whole tensor)
+    seen = torch.stack(list(itertools.accumulate(invalid.unbind(0), torch.logical_or))) if len(invalid) else invalid
     if not inclusive:
         seen = torch.cat([torch.zeros_like(seen[:1]), seen[:-1]])
     return seen | initial
