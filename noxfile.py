@@ -31,6 +31,8 @@ DISTRIBUTIONS: dict[str, str] = {
     "slayer-blocks": "",
 }
 TEST_TOOLS = ("pytest>=8", "hypothesis>=6")
+#: peer libraries compared in benchmarks/ (installed only into the bench session)
+PEERS = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
 #: what the cross-package tests need beyond the five packages
 INTEGRATION_EXTRAS = ("matplotlib>=3.7", "hatchling>=1.21", "tqdm>=4")
 
@@ -125,5 +127,9 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Speed and memory against peers; prints markdown tables of ratios and writes JSON."""
     session.install(*CONSTRAINTS, *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+    # Peers only here. --no-deps: their declared torchvision/torchaudio/tensorboard would replace the
+    # pinned torch; what they really import at run time is installed on the next line.
+    session.install(*CONSTRAINTS, "--no-deps", *PEERS)
+    session.install(*CONSTRAINTS, "loguru", "nir", "nirtorch")
     for script in sorted(glob.glob(str(ROOT / "benchmarks" / "bench_*.py"))):
         session.run("python", script, *session.posargs)
