@@ -1,4 +1,5 @@
-r"""Resonator parameters shared by the resonate-and-fire family (rf, rf_iz, adrf, adrf_iz).
+r"""The common base of the resonate-and-fire family (rf, rf_iz, adrf, adrf_iz): constructor, resonator
+parameters, complex input handling.
 
 A resonator :math:`z[t] = (1 - \alpha) e^{i 2\pi / P} z[t-1] + x[t]` is parameterised directly by
 ``sin_decay = 4096 (1 - α) sin(2π/P)`` and ``cos_decay = 4096 (1 - α) cos(2π/P)`` (units of 1/4096).
@@ -8,15 +9,19 @@ Only the first quadrant is valid: ``P >= 4``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 
+from slayer.core.dynamics import resonator
+
 from . import base
-from ._granularity import InitialValue, initial_tensor, log_spaced_per_channel, midpoint, value_range
+from ._granularity import Granularity, InitialValue, initial_tensor, log_spaced_per_channel, midpoint, value_range
 
 MIN_PERIOD = 4.0
+#: decays are stored in units of 1/4096
+P_SCALE = 1 << 12
 
 
 def _check_period(period: InitialValue) -> None:
@@ -31,16 +36,53 @@ def sin_cos_decay(period: torch.Tensor, decay: torch.Tensor, p_scale: int) -> tu
     return p_scale * (1 - decay) * torch.sin(angle), p_scale * (1 - decay) * torch.cos(angle)
 
 
-class Resonator:
-    """Mixin for :class:`slayer.neuron.base.Neuron` subclasses with learnable ``sin_decay`` and
-    ``cos_decay`` parameters and ``real_state``/``imag_state`` buffers.
+class ResonateAndFire(base.Neuron):
+    """Base of the complex resonate-and-fire neurons: learnable ``sin_decay`` and ``cos_decay``
+    parameters, ``real_state``/``imag_state`` buffers and a ``(real, imag)`` input pair ``(N, *S, T)``.
 
-    Channel/neuron granularity: a scalar ``period``/``decay`` is widened by +-1 %; with ``log_init`` the
-    frequencies ``1/period`` are log-spaced across channels between ``1/period_max`` and ``1/period_min``
-    (the decay stays uniformly random).
+    The constructor is :class:`slayer.neuron.rf.Neuron`'s (lava-dl's). Channel/neuron granularity: a
+    scalar ``period``/``decay`` is widened by +-1 %; with ``log_init`` the frequencies ``1/period`` are
+    log-spaced across channels between ``1/period_max`` and ``1/period_min`` (the decay stays uniformly
+    random). Subclasses define ``dynamics(input) -> traces`` and ``spike(*traces) -> spikes``.
     """
 
-    def _register_resonator(self: base.Neuron, period: InitialValue, decay: InitialValue, log_init: bool) -> None:
+    complex = True
+
+    def __init__(
+        self,
+        threshold: float,
+        period: InitialValue,
+        decay: InitialValue,
+        tau_grad: float = 1,
+        scale_grad: float = 1,
+        scale: int = 1 << 6,
+        norm: Callable[[], torch.nn.Module] | None = None,
+        dropout: torch.nn.Module | None = None,
+        shared_param: bool = True,
+        persistent_state: bool = False,
+        requires_grad: bool = False,
+        graded_spike: bool = False,
+        log_init: bool = True,
+        *,
+        granularity: Granularity | None = None,
+        save_state: bool = False,
+    ) -> None:
+        super().__init__(
+            threshold=threshold,
+            tau_grad=tau_grad,
+            scale_grad=scale_grad,
+            p_scale=P_SCALE,
+            w_scale=scale,
+            s_scale=scale * (1 << 6),
+            norm=norm,
+            dropout=dropout,
+            persistent_state=persistent_state,
+            shared_param=shared_param,
+            requires_grad=requires_grad,
+            granularity=granularity,
+            save_state=save_state,
+        )
+        self.graded_spike = graded_spike
         _check_period(period)
         self.log_init = log_init
         self._initial_resonator = {"period": period, "decay": decay}
@@ -96,6 +138,30 @@ class Resonator:
     def cx_cos_decay(self) -> int | list[int]:
         """Hardware cosine decay (rounded): an int if shared, else a list."""
         return base.rounded_int(self.cos_decay)
+
+    def _normalized(self, input: object) -> tuple[torch.Tensor, torch.Tensor]:
+        """The checked ``(real, imag)`` input pair, after ``real_norm``/``imag_norm``."""
+        real, imag = self._complex_input(input)
+        self._clamp_if_learning()
+        if self.real_norm is not None:
+            real = self.real_norm(real)
+        if self.imag_norm is not None:
+            imag = self.imag_norm(imag)
+        return real, imag
+
+    def _resonate(
+        self, real_in: torch.Tensor, imag_in: torch.Tensor, imag_state: torch.Tensor, reset: float | None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(real, imag, next_real, next_imag)`` of the resonator from the stored ``real_state`` and the
+        given ``imag_state`` (``(N, *S)``); ``reset`` is the Izhikevich threshold or ``None``."""
+        real_state = self._state("real_state", real_in)
+        return resonator(
+            real_in, imag_in, self.sin_decay, self.cos_decay, real_state, imag_state, reset, s_scale=self.s_scale
+        )
+
+    def forward(self, input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """Spikes ``(N, *S, T)`` for a ``(real, imag)`` input pair of that shape."""
+        return self._dropout(self.spike(*self.dynamics(input)))
 
 
 def resonator_params(device_params: Mapping[str, Any], scale: int, p_scale: int) -> dict[str, Any]:

@@ -12,21 +12,20 @@ from typing import Any
 
 import torch
 
-from slayer.core.dynamics import adaptive_phase_threshold, resonator
+from slayer.core.dynamics import adaptive_phase_threshold
 from slayer.spike import complex as complex_spike
 from slayer.spike.constants import ADRF as SURROGATE
 
 from . import base
 from ._adaptive import AdaptiveThreshold
 from ._granularity import Granularity, InitialValue
-from ._resonator import Resonator, resonator_params
-
-P_SCALE = 1 << 12
+from ._resonator import P_SCALE as P_SCALE
+from ._resonator import ResonateAndFire, resonator_params
 
 Traces = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 
 
-class Neuron(AdaptiveThreshold, Resonator, base.Neuron):
+class Neuron(AdaptiveThreshold, ResonateAndFire):
     """Adaptive phase resonate-and-fire neuron, lava-dl ``slayer.neuron.adrf.Neuron`` compatible.
 
     Arguments: ``threshold``, ``threshold_step``, ``period``, ``decay``, ``threshold_decay``,
@@ -36,7 +35,6 @@ class Neuron(AdaptiveThreshold, Resonator, base.Neuron):
     """
 
     name = "adrf"
-    complex = True
 
     def __init__(
         self,
@@ -61,28 +59,28 @@ class Neuron(AdaptiveThreshold, Resonator, base.Neuron):
         save_state: bool = False,
     ) -> None:
         super().__init__(
-            threshold=threshold,
-            tau_grad=tau_grad,
-            scale_grad=scale_grad,
-            p_scale=P_SCALE,
-            w_scale=scale,
-            s_scale=scale * (1 << 6),
-            norm=norm,
-            dropout=dropout,
-            persistent_state=persistent_state,
-            shared_param=shared_param,
-            requires_grad=requires_grad,
+            threshold,
+            period,
+            decay,
+            tau_grad,
+            scale_grad,
+            scale,
+            norm,
+            dropout,
+            shared_param,
+            persistent_state,
+            requires_grad,
+            graded_spike,
+            log_init,
             granularity=granularity,
             save_state=save_state,
         )
-        self.graded_spike = graded_spike
-        self._register_resonator(period, decay, log_init)
         self._register_adaptive_threshold(threshold_step, threshold_decay, refractory_decay)
 
     def clamp(self) -> None:
         """Resonator clamp (first quadrant, magnitude <= 4095) and threshold/refractory decays in
         ``[0, 4096]``."""
-        Resonator.clamp(self)
+        ResonateAndFire.clamp(self)
         self._clamp_adaptive_decays()
 
     device_type = "ADRF_PHASE"
@@ -101,29 +99,11 @@ class Neuron(AdaptiveThreshold, Resonator, base.Neuron):
             "gradedSpike": self.graded_spike,
         }
 
-    def _normalized(self, input: object) -> tuple[torch.Tensor, torch.Tensor]:
-        real, imag = self._complex_input(input)
-        self._clamp_if_learning()
-        if self.real_norm is not None:
-            real = self.real_norm(real)
-        if self.imag_norm is not None:
-            imag = self.imag_norm(imag)
-        return real, imag
-
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> Traces:
         """``(real, imag, threshold, refractory)`` traces, each ``(N, *S, T)``."""
         real_in, imag_in = self._normalized(input)
         imag_last = self._state("imag_state", real_in)
-        real, imag, next_real, _ = resonator(
-            real_in,
-            imag_in,
-            self.sin_decay,
-            self.cos_decay,
-            self._state("real_state", real_in),
-            imag_last,
-            None,
-            s_scale=self.s_scale,
-        )
+        real, imag, next_real, _ = self._resonate(real_in, imag_in, imag_last, None)
         threshold, refractory, next_refractory, next_threshold = adaptive_phase_threshold(
             real,
             imag,
@@ -151,11 +131,6 @@ class Neuron(AdaptiveThreshold, Resonator, base.Neuron):
         )
         self._store_state(imag_state=imag[..., -1])
         return spikes
-
-    def forward(self, input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        """Spikes ``(N, *S, T)`` for a ``(real, imag)`` input pair of that shape."""
-        real, imag, threshold, refractory = self.dynamics(input)
-        return self._dropout(self.spike(real, imag, threshold, refractory))
 
 
 def neuron_params(device_params: Mapping[str, Any], scale: int = 1 << 6, p_scale: int = P_SCALE) -> dict[str, Any]:

@@ -23,7 +23,6 @@ class Neuron(adrf.Neuron):
     Input: a ``(real, imag)`` pair ``(N, *S, T)``."""
 
     name = "adrf_iz"
-    complex = True
     device_type = "ADRF_IZHIKEVICH"
 
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> adrf.Traces:

@@ -14,7 +14,6 @@ from typing import Any
 
 import torch
 
-from slayer.core.dynamics import resonator
 from slayer.spike import Spike
 from slayer.spike.constants import RF_IZ as SURROGATE
 
@@ -29,7 +28,6 @@ class Neuron(rf.Neuron):
     constructor as :class:`slayer.neuron.rf.Neuron`). Input: a ``(real, imag)`` pair ``(N, *S, T)``."""
 
     name = "rf_iz"
-    complex = True
 
     @property
     def device_params(self) -> dict[str, Any]:
@@ -39,16 +37,8 @@ class Neuron(rf.Neuron):
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(real, imag)`` traces ``(N, *S, T)`` (pre-reset values at a spike)."""
         real_in, imag_in = self._normalized(input)
-        real, imag, next_real, next_imag = resonator(
-            real_in,
-            imag_in,
-            self.sin_decay,
-            self.cos_decay,
-            self._state("real_state", real_in),
-            self._state("imag_state", real_in),
-            self.threshold,
-            s_scale=self.s_scale,
-        )
+        imag_state = self._state("imag_state", real_in)
+        real, imag, next_real, next_imag = self._resonate(real_in, imag_in, imag_state, self.threshold)
         self._store_state(real_state=next_real, imag_state=next_imag)
         return real, imag
 
