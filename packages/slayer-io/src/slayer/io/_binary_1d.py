@@ -10,16 +10,7 @@ import os
 
 import numpy as np
 
-from slayer.io._words import (
-    check_not_graded,
-    check_range,
-    decode_polarity_time,
-    encode_polarity_time,
-    polarity_bits,
-    read_words,
-    timestamps_us,
-    write_words,
-)
+from slayer.io._words import check_not_graded, check_range, decode_polarity_time, pack_words, read_words, write_words
 from slayer.io.event import Event
 
 ID_LIMIT = 1 << 16
@@ -48,10 +39,4 @@ def encode_1d_spikes(filename: str | os.PathLike[str], td_event: Event) -> None:
         raise ValueError(f"{writer}: expected a 1-D event (y=None), got a {td_event.dim}-D event; use encode_2d_spikes")
     check_not_graded(writer, td_event)
     neuron = check_range(writer, "neuron id x", td_event.x, ID_LIMIT)
-    polarity = polarity_bits(writer, td_event)
-    t_us = timestamps_us(writer, td_event.t)
-    words = np.empty((len(td_event), 5), dtype=np.uint8)
-    words[:, 0] = neuron >> 8
-    words[:, 1] = neuron & 0xFF
-    words[:, 2:] = encode_polarity_time(polarity, t_us)
-    write_words(filename, words)
+    write_words(filename, pack_words(writer, td_event, neuron >> 8, neuron & 0xFF))

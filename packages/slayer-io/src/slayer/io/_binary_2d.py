@@ -11,16 +11,7 @@ import os
 
 import numpy as np
 
-from slayer.io._words import (
-    check_not_graded,
-    check_range,
-    decode_polarity_time,
-    encode_polarity_time,
-    polarity_bits,
-    read_words,
-    timestamps_us,
-    write_words,
-)
+from slayer.io._words import check_not_graded, check_range, decode_polarity_time, pack_words, read_words, write_words
 from slayer.io.event import Event
 
 ADDRESS_LIMIT = 1 << 8
@@ -49,10 +40,4 @@ def encode_2d_spikes(filename: str | os.PathLike[str], td_event: Event) -> None:
     check_not_graded(writer, td_event)
     x = check_range(writer, "x", td_event.x, ADDRESS_LIMIT)
     y = check_range(writer, "y", td_event.y, ADDRESS_LIMIT)
-    polarity = polarity_bits(writer, td_event)
-    t_us = timestamps_us(writer, td_event.t)
-    words = np.empty((len(td_event), 5), dtype=np.uint8)
-    words[:, 0] = x
-    words[:, 1] = y
-    words[:, 2:] = encode_polarity_time(polarity, t_us)
-    write_words(filename, words)
+    write_words(filename, pack_words(writer, td_event, x, y))

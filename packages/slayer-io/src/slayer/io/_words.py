@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from slayer.io.event import Event
 
 WORD_BYTES = 5
 TIME_BITS = 23
@@ -57,20 +61,27 @@ def encode_polarity_time(polarity: np.ndarray, t_us: np.ndarray) -> np.ndarray:
     return out
 
 
+def _first_bad(bad: np.ndarray) -> tuple[int, int] | None:
+    """``(index of the first flagged event, number flagged)``, or ``None`` if none is flagged."""
+    if not bad.any():
+        return None
+    return int(np.flatnonzero(bad)[0]), int(bad.sum())
+
+
 def timestamps_us(writer: str, t_ms: np.ndarray) -> np.ndarray:
     """Round millisecond timestamps to integer µs (int64), checking they fit the 23-bit field."""
     t_ms = np.asarray(t_ms, dtype=np.float64)
-    finite = np.isfinite(t_ms)
-    if not finite.all():
-        i = int(np.flatnonzero(~finite)[0])
+    not_finite = _first_bad(~np.isfinite(t_ms))
+    if not_finite is not None:
+        i = not_finite[0]
         raise ValueError(f"{writer}: timestamp of event {i} is {t_ms[i]} ms; timestamps must be finite")
     t_us = np.rint(t_ms * 1000.0).astype(np.int64)
-    bad = (t_us < 0) | (t_us >= TIME_LIMIT_US)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    bad = _first_bad((t_us < 0) | (t_us >= TIME_LIMIT_US))
+    if bad is not None:
+        i, count = bad
         raise ValueError(
             f"{writer}: timestamp of event {i} is {t_ms[i]} ms = {t_us[i]} µs, outside the format's 23-bit range "
-            f"[0, {TIME_LIMIT_US - 1}] µs (0 to {(TIME_LIMIT_US - 1) / 1000} ms); {int(bad.sum())} event(s) out of "
+            f"[0, {TIME_LIMIT_US - 1}] µs (0 to {(TIME_LIMIT_US - 1) / 1000} ms); {count} event(s) out of "
             "range. Split the recording or shift its times; the file cannot hold it without wrapping"
         )
     return t_us
@@ -79,32 +90,45 @@ def timestamps_us(writer: str, t_ms: np.ndarray) -> np.ndarray:
 def check_range(writer: str, what: str, values: np.ndarray, limit: int) -> np.ndarray:
     """``values`` as int64, raising a ValueError unless every one is in ``[0, limit)``."""
     values = np.asarray(values, dtype=np.int64)
-    bad = (values < 0) | (values >= limit)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    bad = _first_bad((values < 0) | (values >= limit))
+    if bad is not None:
+        i, count = bad
         raise ValueError(
             f"{writer}: {what} of event {i} is {values[i]}, outside the format's range [0, {limit - 1}]; "
-            f"{int(bad.sum())} event(s) out of range"
+            f"{count} event(s) out of range"
         )
     return values
 
 
-def polarity_bits(writer: str, event) -> np.ndarray:
+def polarity_bits(writer: str, event: Event) -> np.ndarray:
     """The event's absolute channel (``c + c_offset``), checked to be a polarity bit 0 or 1."""
     polarity = np.asarray(event.c, dtype=np.int64) + event.c_offset
-    bad = (polarity != 0) & (polarity != 1)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    bad = _first_bad((polarity != 0) & (polarity != 1))
+    if bad is not None:
+        i, count = bad
         raise ValueError(
             f"{writer}: polarity (channel) of event {i} is {polarity[i]}; the format stores one polarity bit, "
-            f"so channels must be 0 or 1; {int(bad.sum())} event(s) out of range"
+            f"so channels must be 0 or 1; {count} event(s) out of range"
         )
     return polarity
 
 
-def check_not_graded(writer: str, event) -> None:
+def check_not_graded(writer: str, event: Event) -> None:
+    """Raise a ValueError if ``event`` carries a payload, which the binary formats cannot store."""
     if event.graded:
         raise ValueError(
             f"{writer}: the event is graded (has a payload) but this binary format stores no payload; "
             "write it with encode_np_spikes(..., fmt='xyptv') (or 'xptv' for 1-D) to keep the payload"
         )
+
+
+def pack_words(writer: str, event: Event, address_hi: np.ndarray, address_lo: np.ndarray) -> np.ndarray:
+    """The ``(n, 5)`` uint8 words of ``event``: address bytes 0 and 1 as given (already range-checked),
+    then the event's polarity bit and µs timestamp (checked here)."""
+    polarity = polarity_bits(writer, event)
+    t_us = timestamps_us(writer, event.t)
+    words = np.empty((len(event), WORD_BYTES), dtype=np.uint8)
+    words[:, 0] = address_hi
+    words[:, 1] = address_lo
+    words[:, 2:] = encode_polarity_time(polarity, t_us)
+    return words
