@@ -35,6 +35,7 @@ import torch
 from torch import Tensor
 
 from ._checks import align_threshold, broadcasts_to, check_state, check_surrogate_constants
+from ._context import save_spike_inputs, saved_spike_inputs
 from .surrogate import graded_density, laplace_density
 
 __all__ = ["Spike", "phase_spike"]
@@ -70,21 +71,11 @@ class _PhaseSpikeFunction(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
         real, imag, threshold, _imag_last, tau_rho, scale_rho, graded, scale = inputs
-        ctx.threshold_is_tensor = isinstance(threshold, Tensor)
-        if ctx.threshold_is_tensor:
-            ctx.save_for_backward(real, imag, threshold)
-        else:
-            ctx.save_for_backward(real, imag)
-            ctx.threshold = threshold
-        ctx.tau_rho, ctx.scale_rho, ctx.graded, ctx.scale = tau_rho, scale_rho, graded, scale
+        save_spike_inputs(ctx, (real, imag), threshold, tau_rho, scale_rho, graded, scale)
 
     @staticmethod
     def backward(ctx, grad_spikes: Tensor):
-        if ctx.threshold_is_tensor:
-            real, imag, threshold = ctx.saved_tensors
-        else:
-            real, imag = ctx.saved_tensors
-            threshold = ctx.threshold
+        (real, imag), threshold = saved_spike_inputs(ctx)
         a, scale_rho = ctx.tau_rho, ctx.scale_rho
         distance = real - threshold
         laplace_re = laplace_density(distance, a)

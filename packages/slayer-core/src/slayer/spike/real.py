@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 
 from ._checks import align_threshold, check_state, check_surrogate_constants
+from ._context import save_spike_inputs, saved_spike_inputs
 from .surrogate import graded_density, laplace_density
 
 __all__ = ["Spike", "real_spike"]
@@ -49,21 +50,11 @@ class _RealSpikeFunction(torch.autograd.Function):
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
         voltage, threshold, tau_rho, scale_rho, graded, scale = inputs
-        ctx.threshold_is_tensor = isinstance(threshold, Tensor)
-        if ctx.threshold_is_tensor:
-            ctx.save_for_backward(voltage, threshold)
-        else:
-            ctx.save_for_backward(voltage)
-            ctx.threshold = threshold
-        ctx.tau_rho, ctx.scale_rho, ctx.graded, ctx.scale = tau_rho, scale_rho, graded, scale
+        save_spike_inputs(ctx, (voltage,), threshold, tau_rho, scale_rho, graded, scale)
 
     @staticmethod
     def backward(ctx, grad_spikes: Tensor):
-        if ctx.threshold_is_tensor:
-            voltage, threshold = ctx.saved_tensors
-        else:
-            (voltage,) = ctx.saved_tensors
-            threshold = ctx.threshold
+        (voltage,), threshold = saved_spike_inputs(ctx)
         distance = voltage - threshold
         bump = ctx.scale_rho * laplace_density(distance, ctx.tau_rho)
         grad_voltage = grad_threshold = None
