@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from slayer.synapse._layout import neuron_shape
 from slayer.utils.time import shift
 
 
@@ -102,15 +103,10 @@ class Delay(torch.nn.Module):
         limited = self.delay.detach().clamp(0, self.max_delay)
         return torch.trunc(limited / self.sampling_time)
 
-    def _expected_shape(self, input: Tensor) -> torch.Size:
-        return input.shape[1:-1] if self.per_neuron else input.shape[1:2]
-
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() < 3:
-            raise ValueError(
-                f"Delay expects input (N, C, ..., T) with at least 3 dims, received shape {tuple(input.shape)}"
-            )
-        expected = self._expected_shape(input)
+        """``input`` ``(N, C, *spatial, T)`` shifted by each channel's (or neuron's) delay; same shape."""
+        neurons = neuron_shape("Delay", input, None)
+        expected = neurons if self.per_neuron else neurons[:1]
         if not self.init:
             with torch.no_grad():
                 value = (

@@ -7,6 +7,7 @@ import math
 import torch
 from torch import Tensor
 
+from slayer.synapse._layout import neuron_shape
 from slayer.utils.quantization import MODE, quantize
 
 
@@ -126,19 +127,11 @@ class Delta(torch.nn.Module):
         self.pre_state = self.residual_state = self.error_state = None
 
     def _identify_shape(self, input: Tensor) -> None:
-        if input.dim() < 3:
-            raise ValueError(
-                f"Delta expects input (N, C, ..., T) with at least 3 dims, received shape {tuple(input.shape)}"
-            )
-        if self.shape is None:
-            self.shape = input.shape[1:-1]
-            if not self.shared_param and self.threshold.numel() == 1:
-                per_channel = self.threshold.detach().expand(self.shape[0]).clone()
-                self.threshold.data = per_channel.reshape(-1, *([1] * (len(self.shape) - 1))).to(input.device)
-        elif input.shape[1:-1] != self.shape:
-            raise ValueError(
-                f"Delta was built for neuron shape {tuple(self.shape)}, received input shape {tuple(input.shape)}"
-            )
+        first_call = self.shape is None
+        self.shape = neuron_shape("Delta", input, self.shape)
+        if first_call and not self.shared_param and self.threshold.numel() == 1:
+            per_channel = self.threshold.detach().expand(self.shape[0]).clone()
+            self.threshold.data = per_channel.reshape(-1, *([1] * (len(self.shape) - 1))).to(input.device)
 
     def _state(self, name: str, input: Tensor) -> Tensor:
         state = getattr(self, name)
@@ -147,6 +140,7 @@ class Delta(torch.nn.Module):
         return state.to(input.dtype)
 
     def forward(self, input: Tensor) -> Tensor:
+        """Delta messages ``(N, *S, T)`` (multiples of ``1/scale``) for a signal ``(N, *S, T)``."""
         self._identify_shape(input)
         self.clamp()
         output, previous, residual, error = _DeltaEncode.apply(

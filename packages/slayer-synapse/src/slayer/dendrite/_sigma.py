@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from slayer.synapse._layout import neuron_shape
+
 
 class Sigma(torch.nn.Module):
     """Sigma dendrite (lava-dl ``slayer.dendrite.Sigma``): ``y[t] = s + sum_{k<=t} x[k]``.
@@ -31,16 +33,8 @@ class Sigma(torch.nn.Module):
         self.pre_state = None
 
     def forward(self, input: Tensor) -> Tensor:
-        if input.dim() < 3:
-            raise ValueError(
-                f"Sigma expects input (N, C, ..., T) with at least 3 dims, received shape {tuple(input.shape)}"
-            )
-        if self.shape is None:
-            self.shape = input.shape[1:-1]
-        elif input.shape[1:-1] != self.shape:
-            raise ValueError(
-                f"Sigma was built for neuron shape {tuple(self.shape)}, received input shape {tuple(input.shape)}"
-            )
+        """Running sums ``(N, *S, T)`` of the messages ``input`` ``(N, *S, T)``."""
+        self.shape = neuron_shape("Sigma", input, self.shape)
         state = self.pre_state
         if self.persistent_state and state is not None and state.shape == input.shape[:-1]:
             # prepend the carried sum so the additions happen in the order of one long cumsum

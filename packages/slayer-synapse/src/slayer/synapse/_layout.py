@@ -22,7 +22,22 @@ def pair(value: int | tuple[int, ...], what: str) -> tuple[int, int]:
     raise ValueError(f"{what} must be an int or an (height, width) pair, received {value!r}")
 
 
+def neuron_shape(layer: str, x: Tensor, known: torch.Size | None) -> torch.Size:
+    """The neuron shape ``S`` of an input ``(N, *S, T)``, checked against the ``known`` one (if any).
+
+    For the layers whose shape is fixed by their first input (delta encoder, sigma decoder)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer} expects a torch.Tensor, received {type(x).__name__}")
+    if x.dim() < 3:
+        raise ValueError(f"{layer} expects input (N, C, ..., T) with at least 3 dims, received shape {tuple(x.shape)}")
+    shape = x.shape[1:-1]
+    if known is not None and shape != known:
+        raise ValueError(f"{layer} was built for neuron shape {tuple(known)}, received input shape {tuple(x.shape)}")
+    return shape
+
+
 def check_input(x: Tensor, ndims: tuple[int, ...], layer: str, channels: int | None, layout: str) -> None:
+    """Raise unless ``x`` is a tensor with one of ``ndims`` dimensions and (if given) ``channels`` in dim 1."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{layer} expects a torch.Tensor, received {type(x).__name__}")
     if x.dim() not in ndims:
