@@ -16,6 +16,10 @@ KERNEL_NAMES: tuple[str, ...] = (
     "adaptive_threshold_backward",
     "adaptive_phase_threshold_forward",
     "adaptive_resonator_forward",
+    "cuba_forward",
+    "cuba_backward",
+    "alif_forward",
+    "alif_backward",
 )
 
 

@@ -381,6 +381,148 @@ def adaptive_resonator_forward(
     )
 
 
+# -- fused CUBA and ALIF neurons ---------------------------------------------------------------
+#
+# The fused kernels are, by definition, the composition the neurons ran before: current integrator,
+# voltage integrator (with reset for CUBA), (adaptive threshold for ALIF) and the real spike. The
+# reference spells that composition out with the kernels above, so it is the oracle by construction.
+
+
+def _spike(voltage: Tensor, level: float | Tensor, graded: bool) -> Tensor:
+    """``voltage >= level`` in the voltage's dtype (a Python ``level`` is cast to it, as torch does);
+    graded spikes carry the voltage (``0 * v`` elsewhere, NaN where the voltage is NaN)."""
+    fired = (voltage >= level).to(voltage.dtype)
+    return fired * voltage if graded else fired
+
+
+def _surrogate(distance: Tensor, tau_rho: float, scale_rho: float, graded: bool) -> tuple[Tensor, Tensor]:
+    """``(∂s/∂v, Laplace bump)`` of the real spike at ``distance = v - level`` (docs/spikes.md)."""
+    bump = scale_rho * (torch.exp(-torch.abs(distance) / tau_rho) / (2 * tau_rho))
+    if graded:
+        return scale_rho * torch.exp(torch.clamp(distance, max=0) / tau_rho), bump
+    return bump, bump
+
+
+def _plus(grad: Tensor, extra: Tensor) -> Tensor:
+    """``grad + extra``; an empty ``extra`` (``(0,)``) means no gradient."""
+    return grad + extra if extra.numel() else grad
+
+
+def cuba_forward(
+    x: Tensor,
+    current_decay: Tensor,
+    voltage_decay: Tensor,
+    current_state: Tensor,
+    voltage_state: Tensor,
+    threshold: int,
+    spike_threshold: float,
+    graded: bool,
+    s_scale: int,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    current, next_current, _ = leaky_integrator_forward(x, current_decay, current_state, False, 0, s_scale)
+    voltage, next_voltage, events = leaky_integrator_forward(
+        current, voltage_decay, voltage_state, True, threshold, s_scale
+    )
+    return _spike(voltage, spike_threshold, graded), current, voltage, next_current, next_voltage, events
+
+
+def cuba_backward(
+    grad_spikes: Tensor,
+    grad_voltage: Tensor,
+    grad_next_current: Tensor,
+    grad_next_voltage: Tensor,
+    current: Tensor,
+    voltage: Tensor,
+    events: Tensor,
+    current_decay: Tensor,
+    voltage_decay: Tensor,
+    current_state: Tensor,
+    voltage_state: Tensor,
+    spike_threshold: float,
+    tau_rho: float,
+    scale_rho: float,
+    graded: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    rho, _ = _surrogate(voltage - spike_threshold, tau_rho, scale_rho, graded)
+    grad_v = _plus(grad_spikes * rho, grad_voltage)
+    grad_current, grad_vd, grad_vs = leaky_integrator_backward(
+        grad_v, grad_next_voltage, voltage, events, voltage_decay, voltage_state, True, 0, 1
+    )
+    grad_x, grad_cd, grad_cs = leaky_integrator_backward(
+        grad_current, grad_next_current, current, _no_events(current), current_decay, current_state, False, 0, 1
+    )
+    return grad_x, grad_cd, grad_vd, grad_cs, grad_vs
+
+
+def alif_forward(
+    x: Tensor,
+    current_decay: Tensor,
+    voltage_decay: Tensor,
+    ref_decay: Tensor,
+    th_decay: Tensor,
+    current_state: Tensor,
+    voltage_state: Tensor,
+    ref_state: Tensor,
+    th_state: Tensor,
+    th_step: int,
+    th0: int,
+    graded: bool,
+    s_scale: int,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    current, next_current, _ = leaky_integrator_forward(x, current_decay, current_state, False, 0, s_scale)
+    voltage, next_voltage, _ = leaky_integrator_forward(current, voltage_decay, voltage_state, False, 0, s_scale)
+    th, r, next_r, next_th, events = adaptive_threshold_forward(
+        voltage, ref_decay, th_decay, ref_state, th_state, th_step, th0, s_scale
+    )
+    spikes = _spike(voltage, th + r, graded)
+    return spikes, current, voltage, th, r, next_current, next_voltage, next_r, next_th, events
+
+
+def alif_backward(
+    grad_spikes: Tensor,
+    grad_voltage: Tensor,
+    grad_next_current: Tensor,
+    grad_next_voltage: Tensor,
+    grad_next_ref: Tensor,
+    grad_next_th: Tensor,
+    current: Tensor,
+    voltage: Tensor,
+    threshold_out: Tensor,
+    refractory_out: Tensor,
+    events: Tensor,
+    current_decay: Tensor,
+    voltage_decay: Tensor,
+    ref_decay: Tensor,
+    th_decay: Tensor,
+    current_state: Tensor,
+    voltage_state: Tensor,
+    ref_state: Tensor,
+    th_state: Tensor,
+    th_step: int,
+    th0: int,
+    tau_rho: float,
+    scale_rho: float,
+    graded: bool,
+    s_scale: int,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    rho, bump = _surrogate(voltage - (threshold_out + refractory_out), tau_rho, scale_rho, graded)
+    # the spike's threshold θ[t] + r[t] gets -ρ (graded: -bump * v) and passes it to both θ and r
+    grad_level = grad_spikes * (-bump * voltage if graded else -bump)
+    grad_rd, grad_td, grad_rs, grad_ts = adaptive_threshold_backward(
+        grad_level, grad_level, grad_next_ref, grad_next_th, threshold_out, refractory_out, events,
+        ref_decay, th_decay, ref_state, th_state, th_step, th0, s_scale,
+    )  # fmt: skip
+    none = _no_events(voltage)
+    grad_current, grad_vd, grad_vs = leaky_integrator_backward(
+        _plus(grad_spikes * rho, grad_voltage), grad_next_voltage, voltage, none, voltage_decay, voltage_state,
+        False, 0, 1,
+    )  # fmt: skip
+    grad_x, grad_cd, grad_cs = leaky_integrator_backward(
+        grad_current, grad_next_current, current, none, current_decay, current_state, False, 0, 1
+    )
+    return grad_x, grad_cd, grad_vd, grad_rd, grad_td, grad_cs, grad_vs, grad_rs, grad_ts
+
+
 def _stack_like(steps: list[Tensor], like: Tensor, dtype: torch.dtype | None = None) -> Tensor:
     """Stack per-step ``(N, M)`` tensors to ``(T, N, M)``; an empty list gives ``like``'s empty shape."""
     if steps:
@@ -397,6 +539,10 @@ KERNELS: dict[str, Callable] = {
     "adaptive_threshold_backward": adaptive_threshold_backward,
     "adaptive_phase_threshold_forward": adaptive_phase_threshold_forward,
     "adaptive_resonator_forward": adaptive_resonator_forward,
+    "cuba_forward": cuba_forward,
+    "cuba_backward": cuba_backward,
+    "alif_forward": alif_forward,
+    "alif_backward": alif_backward,
 }
 
 
