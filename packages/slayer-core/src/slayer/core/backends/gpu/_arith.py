@@ -10,11 +10,12 @@ Triton's default approximate float32 division), so outputs equal ``int.to(dtype)
 
 from __future__ import annotations
 
-from ._triton import jit, tl
+from ._triton import INTERPRETED, jit, tl
 
 #: Scaled values at or above this magnitude (and NaN/inf) are invalid (``_fixed_point.INT_LIMIT``).
 INT_LIMIT = tl.constexpr(4611686018427387904.0)  # 2**62
 DECAY_ONE = tl.constexpr(4096)
+_INTERPRETED = tl.constexpr(INTERPRETED)
 
 
 @jit
@@ -51,6 +52,14 @@ def to_float(value, S_SCALE: tl.constexpr, DTYPE: tl.constexpr):
 
 
 @jit
+def block_of(M, BLOCK: tl.constexpr):
+    """``(sample, neurons)`` of this program: program ids run over samples x blocks of ``BLOCK`` neurons."""
+    pid = tl.program_id(0)
+    blocks = (M + BLOCK - 1) // BLOCK  # not tl.cdiv: a standard-library @jit function (see _triton)
+    return (pid // blocks).to(tl.int64), (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+
+
+@jit
 def or_nan(value, poisoned):
     return tl.where(poisoned, float("nan"), value)
 
@@ -66,6 +75,8 @@ def column(tile, cols, j, TILE_T: tl.constexpr):
     """Column ``j`` (a ``(BLOCK,)`` vector) of a ``(BLOCK, TILE_T)`` tile."""
     if TILE_T == 1:
         return tl.reshape(tile, (tile.shape[0],))
+    elif _INTERPRETED:  # the builtin reduce with the combine function the interpreter sums with numpy
+        return tl.reduce(tl.where(cols[None, :] == j, tile, 0), 1, tl.standard._sum_combine)
     else:
         return tl.sum(tl.where(cols[None, :] == j, tile, 0), axis=1)
 

@@ -1,29 +1,28 @@
 """The one place that imports triton; imported only when the gpu backend's kernels are first used.
 
-With ``SLAYER_TRITON_INTERPRET`` set, ``TRITON_INTERPRET=1`` is put in the environment before triton
-is imported: Triton decides at definition time whether a ``@triton.jit`` function (its own standard
-library included) is compiled or interpreted, so the switch must precede ``import triton``.
+Interpreted mode (``SLAYER_TRITON_INTERPRET=1`` or ``TRITON_INTERPRET=1``): every kernel and helper of
+this package becomes a Triton ``InterpretedFunction`` whatever mode triton itself was imported in
+(``torch._dynamo`` imports triton before the first custom op runs, so the variable often comes too
+late for triton's own ``@jit`` standard library). The kernels therefore call only Triton builtins in
+that mode (see ``_arith.column``), never ``tl.sum``, ``tl.cdiv`` or ``tl.zeros`` (standard-library ``@jit`` functions).
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
-from ._mode import TRITON_INTERPRET_ENV, interpret_requested, interpreting
-
-if interpret_requested():
-    if "triton" in sys.modules and not interpreting():
-        raise RuntimeError(
-            "SLAYER_TRITON_INTERPRET=1 was set after triton had been imported in compiled mode; "
-            "set it (or TRITON_INTERPRET=1) before anything imports triton"
-        )
-    os.environ[TRITON_INTERPRET_ENV] = "1"
-
 import triton
 import triton.language as tl
 
+from ._mode import interpreting
+
 INTERPRETED = interpreting()
-jit = triton.jit
+
+if INTERPRETED:
+    from triton.runtime.interpreter import InterpretedFunction
+
+    def jit(fn):
+        return InterpretedFunction(fn)
+
+else:
+    jit = triton.jit
 
 __all__ = ["INTERPRETED", "jit", "tl", "triton"]

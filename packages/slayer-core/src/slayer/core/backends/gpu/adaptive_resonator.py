@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from . import _launch as L
-from ._arith import DECAY_ONE, column, decay_to_int, or_nan, put, scale_to_int, tile_offsets, to_float
+from ._arith import DECAY_ONE, block_of, column, decay_to_int, or_nan, put, scale_to_int, tile_offsets, to_float
 from ._triton import jit, tl
 from .adaptive_threshold import decay_threshold, jump_threshold
 from .resonator import rotate
@@ -28,10 +28,7 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    pid = tl.program_id(0)
-    blocks = tl.cdiv(M, BLOCK)
-    n = (pid // blocks).to(tl.int64)
-    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    n, m = block_of(M, BLOCK)
     live = m < M
     m64 = m.to(tl.int64)
     cols = tl.arange(0, TILE_T)
@@ -59,11 +56,11 @@ def _forward_kernel(
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xrs = tl.load(xr_ptr + tile_offsets(xr_row, t0, cols, sxr_t), mask=mask, other=0.0)
         xis = tl.load(xi_ptr + tile_offsets(xi_row, t0, cols, sxi_t), mask=mask, other=0.0)
-        res = tl.zeros((BLOCK, TILE_T), DTYPE)
-        ims = tl.zeros((BLOCK, TILE_T), DTYPE)
-        ths = tl.zeros((BLOCK, TILE_T), DTYPE)
-        rs = tl.zeros((BLOCK, TILE_T), DTYPE)
-        fired_tile = tl.zeros((BLOCK, TILE_T), tl.uint8)
+        res = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        ims = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        ths = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        rs = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        fired_tile = tl.full((BLOCK, TILE_T), 0, tl.uint8)
         for j in tl.static_range(TILE_T):
             xr, xr_ok = scale_to_int(column(xrs, cols, j, TILE_T), S_SCALE)
             xi, xi_ok = scale_to_int(column(xis, cols, j, TILE_T), S_SCALE)

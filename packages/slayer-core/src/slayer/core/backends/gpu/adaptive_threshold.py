@@ -15,6 +15,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    block_of,
     column,
     decay_to_int,
     or_nan,
@@ -49,10 +50,7 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, PHASE: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    pid = tl.program_id(0)
-    blocks = tl.cdiv(M, BLOCK)
-    n = (pid // blocks).to(tl.int64)
-    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    n, m = block_of(M, BLOCK)
     live = m < M
     m64 = m.to(tl.int64)
     cols = tl.arange(0, TILE_T)
@@ -78,9 +76,9 @@ def _forward_kernel(
         vs = tl.load(v_ptr + tile_offsets(v_row, t0, cols, sv_t), mask=mask, other=0.0)
         if PHASE:
             ims = tl.load(im_ptr + tile_offsets(im_row, t0, cols, sim_t), mask=mask, other=0.0)
-        ths = tl.zeros((BLOCK, TILE_T), DTYPE)
-        rs = tl.zeros((BLOCK, TILE_T), DTYPE)
-        fired_tile = tl.zeros((BLOCK, TILE_T), tl.uint8)
+        ths = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        rs = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        fired_tile = tl.full((BLOCK, TILE_T), 0, tl.uint8)
         for j in tl.static_range(TILE_T):
             v, v_ok = scale_to_int(column(vs, cols, j, TILE_T), S_SCALE)
             new_r, new_th = decay_threshold(r, th, ref_retention, th_retention, th0)
@@ -125,10 +123,7 @@ def _backward_kernel(
 ):  # fmt: skip
     """Adjoint of ``r[t] = b r'[t-1]``, ``φ[t] = a φ'[t-1]`` (``φ = θ - θ0``) with the jumps
     ``r' = r + 2 s θ``, ``φ' = φ + s θ_step`` for fixed spikes ``s`` (the reference backend's rule)."""
-    pid = tl.program_id(0)
-    blocks = tl.cdiv(M, BLOCK)
-    n = (pid // blocks).to(tl.int64)
-    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    n, m = block_of(M, BLOCK)
     live = m < M
     m64 = m.to(tl.int64)
     cols = tl.arange(0, TILE_T)
@@ -139,17 +134,17 @@ def _backward_kernel(
     step = to_float(tl.full((BLOCK,), th_step, tl.int64), S_SCALE, DTYPE)
     adj_r = tl.load(g_next_r_ptr + n * sgnr_n + m64 * sgnr_m, mask=live, other=0.0)
     adj_phi = tl.load(g_next_th_ptr + n * sgnt_n + m64 * sgnt_m, mask=live, other=0.0)
-    grad_ref = tl.zeros((BLOCK,), DTYPE)
-    grad_th = tl.zeros((BLOCK,), DTYPE)
-    later_r = tl.zeros((BLOCK,), DTYPE)  # the totals of bin t + 1
-    later_phi = tl.zeros((BLOCK,), DTYPE)
+    grad_ref = tl.full((BLOCK,), 0, DTYPE)
+    grad_th = tl.full((BLOCK,), 0, DTYPE)
+    later_r = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
+    later_phi = tl.full((BLOCK,), 0, DTYPE)
     gth_row = tl.multiple_of(n * sgth_n + m64 * sgth_m, ROW_ALIGN)
     gr_row = tl.multiple_of(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
     th_row = tl.multiple_of(n * sth_n + m64 * sth_m, ROW_ALIGN)
     r_row = tl.multiple_of(n * sr_n + m64 * sr_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    chunks = tl.cdiv(T, TILE_T)
+    chunks = (T + TILE_T - 1) // TILE_T
     for c in range(0, chunks):
         t0 = (chunks - 1 - c) * TILE_T
         mask = live[:, None] & ((t0 + cols) < T)[None, :]

@@ -13,6 +13,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    block_of,
     column,
     decay_to_int,
     or_nan,
@@ -33,10 +34,7 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    pid = tl.program_id(0)
-    blocks = tl.cdiv(M, BLOCK)
-    n = (pid // blocks).to(tl.int64)
-    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    n, m = block_of(M, BLOCK)
     live = m < M
     m64 = m.to(tl.int64)
     cols = tl.arange(0, TILE_T)
@@ -52,8 +50,8 @@ def _forward_kernel(
     for t0 in range(0, T, TILE_T):
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
-        outs = tl.zeros((BLOCK, TILE_T), DTYPE)
-        fired_tile = tl.zeros((BLOCK, TILE_T), tl.uint8)
+        outs = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        fired_tile = tl.full((BLOCK, TILE_T), 0, tl.uint8)
         for j in tl.static_range(TILE_T):
             x_int, x_ok = scale_to_int(column(xs, cols, j, TILE_T), S_SCALE)
             new_y = rtz_shift(y * retention) + x_int
@@ -84,24 +82,21 @@ def _backward_kernel(
     RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    pid = tl.program_id(0)
-    blocks = tl.cdiv(M, BLOCK)
-    n = (pid // blocks).to(tl.int64)
-    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    n, m = block_of(M, BLOCK)
     live = m < M
     m64 = m.to(tl.int64)
     cols = tl.arange(0, TILE_T)
 
     retention = 1.0 - tl.load(decay_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
     adjoint = tl.load(g_next_ptr + n * sgn_n + m64 * sgn_m, mask=live, other=0.0)
-    grad_retention = tl.zeros((BLOCK,), DTYPE)
-    later_total = tl.zeros((BLOCK,), DTYPE)  # the total of bin t + 1
+    grad_retention = tl.full((BLOCK,), 0, DTYPE)
+    later_total = tl.full((BLOCK,), 0, DTYPE)  # the total of bin t + 1
     g_row = tl.multiple_of(n * sg_n + m64 * sg_m, ROW_ALIGN)
     y_row = tl.multiple_of(n * sy_n + m64 * sy_m, ROW_ALIGN)
     gx_row = tl.multiple_of(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    chunks = tl.cdiv(T, TILE_T)
+    chunks = (T + TILE_T - 1) // TILE_T
     for c in range(0, chunks):
         t0 = (chunks - 1 - c) * TILE_T
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
@@ -109,7 +104,7 @@ def _backward_kernel(
         ys = tl.load(y_ptr + tile_offsets(y_row, t0, cols, sy_t), mask=mask, other=0.0)
         if RESET:
             es = tl.load(events_ptr + tile_offsets(e_row, t0, cols, se_t), mask=mask, other=0)
-        gxs = tl.zeros((BLOCK, TILE_T), DTYPE)
+        gxs = tl.full((BLOCK, TILE_T), 0, DTYPE)
         for jj in tl.static_range(TILE_T):
             j = TILE_T - 1 - jj
             t = t0 + j

@@ -14,6 +14,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    block_of,
     column,
     decay_to_int,
     or_nan,
@@ -41,10 +42,7 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    pid = tl.program_id(0)
-    blocks = tl.cdiv(M, BLOCK)
-    n = (pid // blocks).to(tl.int64)
-    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    n, m = block_of(M, BLOCK)
     live = m < M
     m64 = m.to(tl.int64)
     cols = tl.arange(0, TILE_T)
@@ -64,9 +62,9 @@ def _forward_kernel(
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xrs = tl.load(xr_ptr + tile_offsets(xr_row, t0, cols, sxr_t), mask=mask, other=0.0)
         xis = tl.load(xi_ptr + tile_offsets(xi_row, t0, cols, sxi_t), mask=mask, other=0.0)
-        res = tl.zeros((BLOCK, TILE_T), DTYPE)
-        ims = tl.zeros((BLOCK, TILE_T), DTYPE)
-        fired_tile = tl.zeros((BLOCK, TILE_T), tl.uint8)
+        res = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        ims = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        fired_tile = tl.full((BLOCK, TILE_T), 0, tl.uint8)
         for j in tl.static_range(TILE_T):
             xr, xr_ok = scale_to_int(column(xrs, cols, j, TILE_T), S_SCALE)
             xi, xi_ok = scale_to_int(column(xis, cols, j, TILE_T), S_SCALE)
@@ -107,10 +105,7 @@ def _backward_kernel(
     S_SCALE: tl.constexpr, RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    pid = tl.program_id(0)
-    blocks = tl.cdiv(M, BLOCK)
-    n = (pid // blocks).to(tl.int64)
-    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    n, m = block_of(M, BLOCK)
     live = m < M
     m64 = m.to(tl.int64)
     cols = tl.arange(0, TILE_T)
@@ -120,10 +115,10 @@ def _backward_kernel(
     adj_re = tl.load(gnr_ptr + n * sgnr_n + m64 * sgnr_m, mask=live, other=0.0)
     adj_im = tl.load(gni_ptr + n * sgni_n + m64 * sgni_m, mask=live, other=0.0)
     reset_im = to_float(tl.full((BLOCK,), threshold - 1, tl.int64), S_SCALE, DTYPE)
-    grad_sin = tl.zeros((BLOCK,), DTYPE)
-    grad_cos = tl.zeros((BLOCK,), DTYPE)
-    later_re = tl.zeros((BLOCK,), DTYPE)  # the totals of bin t + 1
-    later_im = tl.zeros((BLOCK,), DTYPE)
+    grad_sin = tl.full((BLOCK,), 0, DTYPE)
+    grad_cos = tl.full((BLOCK,), 0, DTYPE)
+    later_re = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
+    later_im = tl.full((BLOCK,), 0, DTYPE)
     gr_row = tl.multiple_of(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
     gi_row = tl.multiple_of(n * sgi_n + m64 * sgi_m, ROW_ALIGN)
     re_row = tl.multiple_of(n * sre_n + m64 * sre_m, ROW_ALIGN)
@@ -132,7 +127,7 @@ def _backward_kernel(
     xi_row = tl.multiple_of(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    chunks = tl.cdiv(T, TILE_T)
+    chunks = (T + TILE_T - 1) // TILE_T
     for c in range(0, chunks):
         t0 = (chunks - 1 - c) * TILE_T
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
@@ -142,8 +137,8 @@ def _backward_kernel(
         ims = tl.load(im_ptr + tile_offsets(im_row, t0, cols, sim_t), mask=mask, other=0.0)
         if RESET:
             es = tl.load(events_ptr + tile_offsets(e_row, t0, cols, se_t), mask=mask, other=0)
-        gxrs = tl.zeros((BLOCK, TILE_T), DTYPE)
-        gxis = tl.zeros((BLOCK, TILE_T), DTYPE)
+        gxrs = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        gxis = tl.full((BLOCK, TILE_T), 0, DTYPE)
         for jj in tl.static_range(TILE_T):
             j = TILE_T - 1 - jj
             t = t0 + j
