@@ -88,3 +88,22 @@ def test_unpool_is_per_channel_transpose_of_pool():
     z = torch.randn_like(y)
     assert torch.allclose((y * z).sum(), (x * pool(z)).sum())  # adjoint pair
     assert torch.autograd.gradcheck(unpool, (x,))
+
+
+@pytest.mark.parametrize(
+    ("make", "bad"),
+    [
+        (lambda: Conv(2, 2, kernel_size=0), "kernel_size=0"),
+        (lambda: ConvTranspose(2, 2, 3, stride=(1, 0)), r"stride=\(1, 0\)"),
+        (lambda: Conv(2, 2, 3, padding=-1), "padding=-1"),
+        (lambda: Pool(2, dilation=0), "dilation=0"),
+    ],
+)
+def test_bad_geometry_is_a_clear_error(make, bad):
+    with pytest.raises(ValueError, match=r"kernel_size, stride and dilation >= 1 and padding >= 0.*" + bad):
+        make()
+
+
+def test_kernel_triple_is_rejected_with_its_name():
+    with pytest.raises(ValueError, match=r"Conv kernel_size must be an int or an \(height, width\) pair"):
+        Conv(2, 2, (3, 3, 1))

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._base import PreHook, SynapseBase, default_weight
-from ._layout import check_input, fold_time, pair, unfold_time
+from ._layout import check_input, conv2d_arguments, conv_geometry, fold_time, unfold_time
 
 
 class _SpatialSynapse(SynapseBase):
@@ -34,14 +34,11 @@ class _SpatialSynapse(SynapseBase):
                 f"{layer} needs positive in/out features divisible by groups, received in_features={in_features}, "
                 f"out_features={out_features}, groups={groups}"
             )
-        kh, kw = pair(kernel_size, f"{layer} kernel_size")
-        sh, sw = pair(stride, f"{layer} stride")
-        ph, pw = pair(padding, f"{layer} padding")
-        dh, dw = pair(dilation, f"{layer} dilation")
         self.in_channels, self.out_channels, self.groups = in_features, out_features, groups
-        # lava-dl's Conv3d attributes: a trailing time entry (kernel 1, stride 1, padding 0, dilation 1)
-        self.kernel_size, self.stride = (kh, kw, 1), (sh, sw, 1)
-        self.padding, self.dilation = (ph, pw, 0), (dh, dw, 1)
+        self.kernel_size, self.stride, self.padding, self.dilation = conv_geometry(
+            layer, kernel_size, stride, padding, dilation
+        )
+        kh, kw = self.kernel_size[:2]
         if self.transposed:
             shape = (in_features, out_features // groups, kh, kw, 1)
         else:
@@ -50,14 +47,6 @@ class _SpatialSynapse(SynapseBase):
 
     def _check(self, input: Tensor) -> None:
         check_input(input, (5,), type(self).__name__, self.in_channels, "(N, C, H, W, T)")
-
-    def _args(self) -> dict:
-        return {
-            "stride": self.stride[:2],
-            "padding": self.padding[:2],
-            "dilation": self.dilation[:2],
-            "groups": self.groups,
-        }
 
 
 class Conv(_SpatialSynapse):
@@ -74,7 +63,7 @@ class Conv(_SpatialSynapse):
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
         weight = self.effective_weight()[..., 0]
-        return unfold_time(F.conv2d(fold_time(input), weight, **self._args()), input.shape[0])
+        return unfold_time(F.conv2d(fold_time(input), weight, **conv2d_arguments(self, self.groups)), input.shape[0])
 
 
 class ConvTranspose(_SpatialSynapse):
@@ -91,4 +80,6 @@ class ConvTranspose(_SpatialSynapse):
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
         weight = self.effective_weight()[..., 0]
-        return unfold_time(F.conv_transpose2d(fold_time(input), weight, **self._args()), input.shape[0])
+        return unfold_time(
+            F.conv_transpose2d(fold_time(input), weight, **conv2d_arguments(self, self.groups)), input.shape[0]
+        )

@@ -13,13 +13,48 @@ from torch import Tensor
 
 
 def pair(value: int | tuple[int, ...], what: str) -> tuple[int, int]:
-    """An int or an ``(h, w)`` pair (a third, time entry of lava-dl's 3-tuples must be the neutral one)."""
+    """An int (the same for height and width) or an ``(h, w)`` pair, as ``(h, w)``."""
     if isinstance(value, int):
         return value, value
     value = tuple(int(v) for v in value)
     if len(value) == 2:
         return value  # type: ignore[return-value]
     raise ValueError(f"{what} must be an int or an (height, width) pair, received {value!r}")
+
+
+Triple = tuple[int, int, int]
+
+
+def conv_geometry(
+    layer: str,
+    kernel_size: int | tuple[int, int],
+    stride: int | tuple[int, int],
+    padding: int | tuple[int, int],
+    dilation: int | tuple[int, int],
+) -> tuple[Triple, Triple, Triple, Triple]:
+    """lava-dl's ``Conv3d`` attributes ``(kernel_size, stride, padding, dilation)``: the checked ``(h, w)``
+    values with the neutral time entry appended (kernel 1, stride 1, padding 0, dilation 1)."""
+    kh, kw = pair(kernel_size, f"{layer} kernel_size")
+    sh, sw = pair(stride, f"{layer} stride")
+    ph, pw = pair(padding, f"{layer} padding")
+    dh, dw = pair(dilation, f"{layer} dilation")
+    if min(kh, kw, sh, sw, dh, dw) < 1 or min(ph, pw) < 0:
+        raise ValueError(
+            f"{layer} needs kernel_size, stride and dilation >= 1 and padding >= 0, received "
+            f"kernel_size={kernel_size!r}, stride={stride!r}, padding={padding!r}, dilation={dilation!r}"
+        )
+    return (kh, kw, 1), (sh, sw, 1), (ph, pw, 0), (dh, dw, 1)
+
+
+def conv2d_arguments(module: torch.nn.Module, groups: int) -> dict[str, tuple[int, int] | int]:
+    """``stride``, ``padding``, ``dilation`` (the ``(h, w)`` part of ``module``'s 3-tuples) and ``groups``
+    for ``F.conv2d`` / ``F.conv_transpose2d``."""
+    return {
+        "stride": module.stride[:2],
+        "padding": module.padding[:2],
+        "dilation": module.dilation[:2],
+        "groups": groups,
+    }
 
 
 def neuron_shape(layer: str, x: Tensor, known: torch.Size | None) -> torch.Size:

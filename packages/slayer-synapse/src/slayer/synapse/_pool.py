@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._base import PreHook, SynapseBase
-from ._layout import check_input, fold_time, pair, unfold_time
+from ._layout import check_input, conv2d_arguments, conv_geometry, fold_time, unfold_time
 
 
 class _PoolBase(SynapseBase):
@@ -22,30 +22,17 @@ class _PoolBase(SynapseBase):
         pre_hook_fx: PreHook | None = None,
         mask: Tensor | None = None,
     ) -> None:
-        layer = type(self).__name__
-        kh, kw = pair(kernel_size, f"{layer} kernel_size")
-        sh, sw = pair(kernel_size if stride is None else stride, f"{layer} stride")
-        ph, pw = pair(padding, f"{layer} padding")
-        dh, dw = pair(dilation, f"{layer} dilation")
-        if min(kh, kw, sh, sw, dh, dw) < 1 or min(ph, pw) < 0:
-            raise ValueError(f"{layer} needs positive kernel/stride/dilation and padding >= 0, received {kernel_size=}")
         self.in_channels = self.out_channels = 1  # lava-dl: one filter (a Conv3d(1, 1)) shared by all channels
-        self.kernel_size, self.stride = (kh, kw, 1), (sh, sw, 1)
-        self.padding, self.dilation = (ph, pw, 0), (dh, dw, 1)
+        self.kernel_size, self.stride, self.padding, self.dilation = conv_geometry(
+            type(self).__name__, kernel_size, kernel_size if stride is None else stride, padding, dilation
+        )
+        kh, kw = self.kernel_size[:2]
         weight = torch.full((1, 1, kh, kw, 1), float(weight_scale))
         super().__init__(weight, weight_norm, pre_hook_fx, mask, requires_grad=False)
 
     def _filter(self, channels: int) -> Tensor:
         """The shared ``(kH, kW)`` filter repeated for a depthwise (per-channel) convolution."""
         return self.effective_weight()[..., 0].expand(channels, 1, -1, -1)
-
-    def _args(self, channels: int) -> dict:
-        return {
-            "stride": self.stride[:2],
-            "padding": self.padding[:2],
-            "dilation": self.dilation[:2],
-            "groups": channels,
-        }
 
 
 class Pool(_PoolBase):
@@ -70,7 +57,7 @@ class Pool(_PoolBase):
         if extra_h or extra_w:
             images = F.pad(images, (0, extra_w, 0, extra_h))
         channels = input.shape[1]
-        return unfold_time(F.conv2d(images, self._filter(channels), **self._args(channels)), input.shape[0])
+        return unfold_time(F.conv2d(images, self._filter(channels), **conv2d_arguments(self, channels)), input.shape[0])
 
 
 class Unpool(_PoolBase):
@@ -85,5 +72,5 @@ class Unpool(_PoolBase):
     def forward(self, input: Tensor) -> Tensor:
         check_input(input, (5,), "Unpool", None, "(N, C, H, W, T)")
         channels = input.shape[1]
-        images = F.conv_transpose2d(fold_time(input), self._filter(channels), **self._args(channels))
+        images = F.conv_transpose2d(fold_time(input), self._filter(channels), **conv2d_arguments(self, channels))
         return unfold_time(images, input.shape[0])
