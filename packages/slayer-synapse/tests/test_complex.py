@@ -1,8 +1,11 @@
 """Complex synapses: (real, imag) outputs, attributes export needs, state-dict keys."""
 
+import inspect
+
 import pytest
 import torch
 
+from slayer import synapse
 from slayer.synapse import complex
 
 
@@ -34,3 +37,8 @@ def test_complex_dense_has_independent_weights_and_grad_norm():
     re, im = layer(torch.randn(2, 4, 5))
     (re.sum() + 2 * im.sum()).backward()
     assert layer.grad_norm == pytest.approx((layer.real.grad_norm**2 + layer.imag.grad_norm**2) ** 0.5)
+
+
+def test_complex_synapses_show_the_real_signature():
+    for cls, real in ((complex.Dense, synapse.Dense), (complex.Conv, synapse.Conv), (complex.Pool, synapse.Pool)):
+        assert inspect.signature(cls) == inspect.signature(real)

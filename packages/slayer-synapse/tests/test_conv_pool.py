@@ -107,3 +107,10 @@ def test_bad_geometry_is_a_clear_error(make, bad):
 def test_kernel_triple_is_rejected_with_its_name():
     with pytest.raises(ValueError, match=r"Conv kernel_size must be an int or an \(height, width\) pair"):
         Conv(2, 2, (3, 3, 1))
+
+
+def test_reprs_name_the_geometry():
+    assert repr(Conv(2, 4, 3, padding=1, groups=2)) == (
+        "Conv(2, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=2, weight=(4, 1, 3, 3, 1))"
+    )
+    assert repr(Pool(2)) == "Pool(kernel_size=(2, 2), stride=(2, 2), weight=(1, 1, 2, 2, 1))"

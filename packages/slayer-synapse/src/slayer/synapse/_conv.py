@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._base import PreHook, SynapseBase, default_weight
-from ._layout import check_input, conv2d_arguments, conv_geometry, fold_time, unfold_time
+from ._layout import check_input, conv2d_arguments, conv_geometry, fold_time, geometry_repr, unfold_time
 
 
 class _SpatialSynapse(SynapseBase):
@@ -44,6 +44,11 @@ class _SpatialSynapse(SynapseBase):
         else:
             shape = (out_features, in_features // groups, kh, kw, 1)
         super().__init__(default_weight(shape, weight_scale), weight_norm, pre_hook_fx, mask)
+
+    def extra_repr(self) -> str:
+        groups = f", groups={self.groups}" if self.groups != 1 else ""
+        head = f"{self.in_channels}, {self.out_channels}, {geometry_repr(self)}{groups}"
+        return f"{head}, {super().extra_repr()}"
 
     def _check(self, input: Tensor) -> None:
         check_input(input, (5,), type(self).__name__, self.in_channels, "(N, C, H, W, T)")

@@ -61,6 +61,9 @@ class Dense(SynapseBase):
             default_weight((out_neurons, channels, height, width, 1), weight_scale), weight_norm, pre_hook_fx, mask
         )
 
+    def extra_repr(self) -> str:
+        return f"{self.in_neurons!r}, {self.out_channels}, {super().extra_repr()}"
+
     def forward(self, input: Tensor) -> Tensor:
         """``(N, in, T)`` → ``(N, out, T)``; see the class docstring for the 5-D forms."""
         weight = self.effective_weight().reshape(self.out_channels, -1)  # (out, c*y*x)

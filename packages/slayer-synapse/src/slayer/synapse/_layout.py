@@ -57,6 +57,16 @@ def conv2d_arguments(module: torch.nn.Module, groups: int) -> dict[str, tuple[in
     }
 
 
+def geometry_repr(module: torch.nn.Module) -> str:
+    """``kernel_size=(h, w), stride=(h, w)`` plus padding and dilation where not neutral, for ``extra_repr``."""
+    parts = [f"kernel_size={module.kernel_size[:2]}", f"stride={module.stride[:2]}"]
+    if module.padding[:2] != (0, 0):
+        parts.append(f"padding={module.padding[:2]}")
+    if module.dilation[:2] != (1, 1):
+        parts.append(f"dilation={module.dilation[:2]}")
+    return ", ".join(parts)
+
+
 def neuron_shape(layer: str, x: Tensor, known: torch.Size | None) -> torch.Size:
     """The neuron shape ``S`` of an input ``(N, *S, T)``, checked against the ``known`` one (if any).
 

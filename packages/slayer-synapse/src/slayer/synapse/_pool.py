@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ._base import PreHook, SynapseBase
-from ._layout import check_input, conv2d_arguments, conv_geometry, fold_time, unfold_time
+from ._layout import check_input, conv2d_arguments, conv_geometry, fold_time, geometry_repr, unfold_time
 
 
 class _PoolBase(SynapseBase):
@@ -29,6 +29,9 @@ class _PoolBase(SynapseBase):
         kh, kw = self.kernel_size[:2]
         weight = torch.full((1, 1, kh, kw, 1), float(weight_scale))
         super().__init__(weight, weight_norm, pre_hook_fx, mask, requires_grad=False)
+
+    def extra_repr(self) -> str:
+        return f"{geometry_repr(self)}, {super().extra_repr()}"
 
     def _filter(self, channels: int) -> Tensor:
         """The shared ``(kH, kW)`` filter repeated for a depthwise (per-channel) convolution."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import torch
 from torch import Tensor
 
@@ -20,7 +22,13 @@ class ComplexSynapse(torch.nn.Module):
     complex = True
     _real_type: type[SynapseBase]
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_real_type" in cls.__dict__:  # show the real synapse's explicit signature, not (*args, **kwargs)
+            cls.__signature__ = inspect.signature(cls._real_type)
+
     def __init__(self, *args, **kwargs) -> None:
+        """Arguments exactly as the real synapse ``_real_type`` (see ``inspect.signature(cls)``)."""
         super().__init__()
         self.real = self._real_type(*args, **kwargs)
         self.imag = self._real_type(*args, **kwargs)
