@@ -40,6 +40,8 @@ KERNEL_MODULES: dict[str, str] = {
     "adaptive_threshold_backward": "adaptive_threshold",
     "adaptive_phase_threshold_forward": "adaptive_threshold",
     "adaptive_resonator_forward": "adaptive_resonator",
+    "cuba_forward": "cuba",
+    "cuba_backward": "cuba",
 }
 assert set(KERNEL_MODULES) <= set(KERNEL_NAMES)
 

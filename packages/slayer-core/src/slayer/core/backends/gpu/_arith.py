@@ -94,3 +94,23 @@ def put(tile, cols, j, value, TILE_T: tl.constexpr):
 def tile_offsets(row, t0, cols, stride_t):
     """Element offsets of a tile: ``row`` ``(BLOCK,)`` int64 neuron offsets, times ``t0 + cols``."""
     return row[:, None] + (t0 + cols)[None, :].to(tl.int64) * stride_t
+
+
+@jit
+def surrogate(distance, tau_rho, scale_rho, GRADED: tl.constexpr):
+    """``(∂s/∂v, Laplace bump)`` of the real spike at ``distance = v - level`` (reference ``_surrogate``)."""
+    bump = scale_rho * (tl.exp(-tl.abs(distance) / tau_rho) / (2 * tau_rho))
+    if GRADED:
+        return scale_rho * tl.exp(tl.minimum(distance, 0.0) / tau_rho), bump
+    else:
+        return bump, bump
+
+
+@jit
+def spike(voltage, level, GRADED: tl.constexpr):
+    """``voltage >= level`` as 0/1 in the voltage's dtype; graded spikes carry the voltage (``0 * v`` else)."""
+    fired = (voltage >= level).to(voltage.dtype)
+    if GRADED:
+        return fired * voltage
+    else:
+        return fired

@@ -1,0 +1,272 @@
+"""Fused CUBA neuron kernels (contract: ``cuba_forward``/``cuba_backward`` in docs/backends.md).
+
+One pass per neuron: current integrator, voltage integrator with reset, the real spike; the voltage
+integrator reads the current through its float value (``trunc(s * float(current))``), exactly as the
+unfused composition the reference spells out. Backward: both adjoints in one reverse pass.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from . import _launch as L
+from ._arith import (
+    DECAY_ONE,
+    block_of,
+    column,
+    decay_to_int,
+    or_nan,
+    put,
+    rtz_shift,
+    scale_to_int,
+    spike,
+    surrogate,
+    tile_offsets,
+    to_float,
+)
+from ._triton import jit, tl
+
+
+@jit
+def _forward_kernel(
+    x_ptr, cd_ptr, vd_ptr, cs_ptr, vs_ptr, level_ptr,
+    spikes_ptr, c_ptr, v_ptr, next_c_ptr, next_v_ptr, events_ptr,
+    M, T, threshold,
+    sx_n, sx_m, sx_t, so_n, so_m, so_t, se_n, se_m, se_t,
+    S_SCALE: tl.constexpr, GRADED: tl.constexpr, DTYPE: tl.constexpr,
+    BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
+):  # fmt: skip
+    """Outputs share one layout (``so_*``: ``empty_like(x)``); states and decays are contiguous."""
+    n, m = block_of(M, BLOCK)
+    live = m < M
+    m64 = m.to(tl.int64)
+    cols = tl.arange(0, TILE_T)
+    level = tl.load(level_ptr)
+
+    cd, cd_ok = decay_to_int(tl.load(cd_ptr + m64, mask=live, other=0.0))
+    vd, vd_ok = decay_to_int(tl.load(vd_ptr + m64, mask=live, other=0.0))
+    kc, kv = DECAY_ONE - cd, DECAY_ONE - vd
+    c, c_ok = scale_to_int(tl.load(cs_ptr + n * M + m64, mask=live, other=0.0), S_SCALE)
+    v, v_ok = scale_to_int(tl.load(vs_ptr + n * M + m64, mask=live, other=0.0), S_SCALE)
+    c_bad = (c_ok & cd_ok) == 0
+    v_bad = (v_ok & vd_ok) == 0
+    x_row = tl.multiple_of(n * sx_n + m64 * sx_m, ROW_ALIGN)
+    o_row = tl.multiple_of(n * so_n + m64 * so_m, ROW_ALIGN)
+    e_row = n * se_n + m64 * se_m
+
+    for t0 in range(0, T, TILE_T):
+        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
+        cs = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        vs = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        ss = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        fired_tile = tl.full((BLOCK, TILE_T), 0, tl.uint8)
+        for j in tl.static_range(TILE_T):
+            x_int, x_ok = scale_to_int(column(xs, cols, j, TILE_T), S_SCALE)
+            new_c = rtz_shift(c * kc) + x_int
+            new_c_bad = c_bad | (x_ok == 0)
+            c_float = or_nan(to_float(new_c, S_SCALE, DTYPE), new_c_bad)
+            c_int, c_int_ok = scale_to_int(c_float, S_SCALE)  # the voltage reads the float current
+            new_v = rtz_shift(v * kv) + c_int
+            new_v_bad = v_bad | (c_int_ok == 0)
+            v_float = or_nan(to_float(new_v, S_SCALE, DTYPE), new_v_bad)
+            fired = new_v >= threshold
+            new_v = tl.where(fired, 0, new_v)
+            cs = put(cs, cols, j, c_float, TILE_T)
+            vs = put(vs, cols, j, v_float, TILE_T)
+            ss = put(ss, cols, j, spike(v_float, level, GRADED), TILE_T)
+            fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
+            if TILE_T == 1:
+                c, v, c_bad, v_bad = new_c, new_v, new_c_bad, new_v_bad
+            else:  # the last tile may run past T
+                active = t0 + j < T
+                c = tl.where(active, new_c, c)
+                v = tl.where(active, new_v, v)
+                c_bad = tl.where(active, new_c_bad, c_bad)
+                v_bad = tl.where(active, new_v_bad, v_bad)
+        o_off = tile_offsets(o_row, t0, cols, so_t)
+        tl.store(c_ptr + o_off, cs, mask=mask)
+        tl.store(v_ptr + o_off, vs, mask=mask)
+        tl.store(spikes_ptr + o_off, ss, mask=mask)
+        tl.store(events_ptr + tile_offsets(e_row, t0, cols, se_t), fired_tile, mask=mask)
+
+    tl.store(next_c_ptr + n * M + m64, or_nan(to_float(c, S_SCALE, DTYPE), c_bad), mask=live)
+    tl.store(next_v_ptr + n * M + m64, or_nan(to_float(v, S_SCALE, DTYPE), v_bad), mask=live)
+
+
+@jit
+def _backward_kernel(
+    gs_ptr, gv_ptr, gnc_ptr, gnv_ptr, c_ptr, v_ptr, events_ptr, cd_ptr, vd_ptr, cs_ptr, vs_ptr, scalars_ptr,
+    gx_ptr, g_cd_ptr, g_vd_ptr, g_cs_ptr, g_vs_ptr,
+    M, T,
+    sgs_n, sgs_m, sgs_t, sgv_n, sgv_m, sgv_t, sc_n, sc_m, sc_t, sv_n, sv_m, sv_t, se_n, se_m, se_t,
+    sgx_n, sgx_m, sgx_t,
+    HAS_GV: tl.constexpr, GRADED: tl.constexpr, DTYPE: tl.constexpr,
+    BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
+):  # fmt: skip
+    n, m = block_of(M, BLOCK)
+    live = m < M
+    m64 = m.to(tl.int64)
+    cols = tl.arange(0, TILE_T)
+    level = tl.load(scalars_ptr)
+    tau_rho = tl.load(scalars_ptr + 1)
+    scale_rho = tl.load(scalars_ptr + 2)
+
+    kc = 1.0 - tl.load(cd_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+    kv = 1.0 - tl.load(vd_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+    adj_c = tl.load(gnc_ptr + n * M + m64, mask=live, other=0.0)
+    adj_v = tl.load(gnv_ptr + n * M + m64, mask=live, other=0.0)
+    acc_c = tl.full((BLOCK,), 0, DTYPE)
+    acc_v = tl.full((BLOCK,), 0, DTYPE)
+    later_c = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
+    later_v = tl.full((BLOCK,), 0, DTYPE)
+    gs_row = tl.multiple_of(n * sgs_n + m64 * sgs_m, ROW_ALIGN)
+    gv_row = tl.multiple_of(n * sgv_n + m64 * sgv_m, ROW_ALIGN)
+    c_row = tl.multiple_of(n * sc_n + m64 * sc_m, ROW_ALIGN)
+    v_row = tl.multiple_of(n * sv_n + m64 * sv_m, ROW_ALIGN)
+    gx_row = tl.multiple_of(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
+    e_row = n * se_n + m64 * se_m
+
+    chunks = (T + TILE_T - 1) // TILE_T
+    for k in range(0, chunks):
+        t0 = (chunks - 1 - k) * TILE_T
+        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        g_spikes = tl.load(gs_ptr + tile_offsets(gs_row, t0, cols, sgs_t), mask=mask, other=0.0)
+        if HAS_GV:
+            g_volts = tl.load(gv_ptr + tile_offsets(gv_row, t0, cols, sgv_t), mask=mask, other=0.0)
+        currents = tl.load(c_ptr + tile_offsets(c_row, t0, cols, sc_t), mask=mask, other=0.0)
+        volts = tl.load(v_ptr + tile_offsets(v_row, t0, cols, sv_t), mask=mask, other=0.0)
+        es = tl.load(events_ptr + tile_offsets(e_row, t0, cols, se_t), mask=mask, other=0)
+        gxs = tl.full((BLOCK, TILE_T), 0, DTYPE)
+        for jj in tl.static_range(TILE_T):
+            j = TILE_T - 1 - jj
+            t = t0 + j
+            v_t = column(volts, cols, j, TILE_T)
+            post_v = tl.where(column(es, cols, j, TILE_T) != 0, 0.0, v_t)
+            has_later = t < T - 1
+            acc_v = tl.where(has_later, acc_v + later_v * post_v, acc_v)
+            acc_c = tl.where(has_later, acc_c + later_c * column(currents, cols, j, TILE_T), acc_c)
+            rho, _ = surrogate(v_t - level, tau_rho, scale_rho, GRADED)
+            g_v = column(g_spikes, cols, j, TILE_T) * rho
+            if HAS_GV:
+                g_v = g_v + column(g_volts, cols, j, TILE_T)
+            total_v = g_v + adj_v
+            total_c = total_v + adj_c
+            gxs = put(gxs, cols, j, total_c, TILE_T)
+            active = t < T
+            adj_v = tl.where(active, kv * total_v, adj_v)
+            adj_c = tl.where(active, kc * total_c, adj_c)
+            later_v = tl.where(active, total_v, later_v)
+            later_c = tl.where(active, total_c, later_c)
+        tl.store(gx_ptr + tile_offsets(gx_row, t0, cols, sgx_t), gxs, mask=mask)
+
+    some = T > 0
+    acc_v = tl.where(some, acc_v + later_v * tl.load(vs_ptr + n * M + m64, mask=live, other=0.0), acc_v)
+    acc_c = tl.where(some, acc_c + later_c * tl.load(cs_ptr + n * M + m64, mask=live, other=0.0), acc_c)
+    state = n * M + m64
+    tl.store(g_cd_ptr + state, -acc_c * (1.0 / DECAY_ONE), mask=live)
+    tl.store(g_vd_ptr + state, -acc_v * (1.0 / DECAY_ONE), mask=live)
+    tl.store(g_cs_ptr + state, adj_c, mask=live)
+    tl.store(g_vs_ptr + state, adj_v, mask=live)
+
+
+def cuba_forward(
+    x: Tensor,
+    current_decay: Tensor,
+    voltage_decay: Tensor,
+    current_state: Tensor,
+    voltage_state: Tensor,
+    threshold: int,
+    spike_threshold: float,
+    graded: bool,
+    s_scale: int,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """x ``(N, M, T)`` -> ``(spikes, current, voltage, next_current, next_voltage, events)``."""
+    L.check_series("x", x)
+    batch, neurons, steps = x.shape
+    dtype = L.check_floats(
+        x.device, x=x, current_decay=current_decay, voltage_decay=voltage_decay, current_state=current_state,
+        voltage_state=voltage_state,
+    )  # fmt: skip
+    L.check_vector("current_decay", current_decay, neurons)
+    L.check_vector("voltage_decay", voltage_decay, neurons)
+    L.check_state("current_state", current_state, batch, neurons)
+    L.check_state("voltage_state", voltage_state, batch, neurons)
+    spikes, current, voltage = L.series_like(x), L.series_like(x), L.series_like(x)
+    next_c, next_v = L.state_like(batch, neurons, x), L.state_like(batch, neurons, x)
+    events = L.series_like(x, torch.bool)
+    if batch * neurons == 0:
+        return spikes, current, voltage, next_c, next_v, events
+    level = torch.full((1,), spike_threshold, dtype=dtype, device=x.device)  # in the dtype, as torch compares
+    ev = L.as_bytes(events)
+    tiles = L.tiling(x, spikes)
+    with L.on_device(x):
+        _forward_kernel[L.grid(batch, neurons, tiles.block)](
+            x, current_decay, voltage_decay, current_state.contiguous(), voltage_state.contiguous(), level,
+            spikes, current, voltage, next_c, next_v, ev,
+            neurons, steps, int(threshold),
+            *x.stride(), *spikes.stride(), *ev.stride(),
+            S_SCALE=int(s_scale), GRADED=bool(graded), DTYPE=L.triton_dtype(dtype),
+            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
+        )  # fmt: skip
+    return spikes, current, voltage, next_c, next_v, events
+
+
+def cuba_backward(
+    grad_spikes: Tensor,
+    grad_voltage: Tensor,
+    grad_next_current: Tensor,
+    grad_next_voltage: Tensor,
+    current: Tensor,
+    voltage: Tensor,
+    events: Tensor,
+    current_decay: Tensor,
+    voltage_decay: Tensor,
+    current_state: Tensor,
+    voltage_state: Tensor,
+    spike_threshold: float,
+    tau_rho: float,
+    scale_rho: float,
+    graded: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """-> ``(grad_x like voltage, grad_current_decay, grad_voltage_decay, grad_current_state, grad_voltage_state)``;
+    ``grad_voltage`` may be empty ``(0,)``."""
+    L.check_series("voltage", voltage)
+    batch, neurons, steps = voltage.shape
+    has_gv = grad_voltage.numel() > 0
+    series = {"grad_spikes": grad_spikes, "current": current} | ({"grad_voltage": grad_voltage} if has_gv else {})
+    for name, s in series.items():
+        L.check_series(name, s, voltage.shape)
+    dtype = L.check_floats(
+        voltage.device, voltage=voltage, **series, grad_next_current=grad_next_current,
+        grad_next_voltage=grad_next_voltage, current_decay=current_decay, voltage_decay=voltage_decay,
+        current_state=current_state, voltage_state=voltage_state,
+    )  # fmt: skip
+    L.check_vector("current_decay", current_decay, neurons)
+    L.check_vector("voltage_decay", voltage_decay, neurons)
+    for name, s in (("current_state", current_state), ("voltage_state", voltage_state)):
+        L.check_state(name, s, batch, neurons)
+    for name, s in (("grad_next_current", grad_next_current), ("grad_next_voltage", grad_next_voltage)):
+        L.check_state(name, s, batch, neurons)
+    L.check_events(events, voltage)
+    grad_x = L.series_like(voltage)
+    grads = [L.state_like(batch, neurons, voltage) for _ in range(4)]
+    if batch * neurons == 0:
+        return (grad_x, *grads)
+    scalars = torch.tensor([spike_threshold, tau_rho, scale_rho], dtype=dtype, device=voltage.device)
+    gv = grad_voltage if has_gv else grad_spikes
+    ev = L.as_bytes(events)
+    tiles = L.tiling(voltage, grad_spikes, current, grad_x)
+    with L.on_device(voltage):
+        _backward_kernel[L.grid(batch, neurons, tiles.block)](
+            grad_spikes, gv, grad_next_current.contiguous(), grad_next_voltage.contiguous(), current, voltage, ev,
+            current_decay, voltage_decay, current_state.contiguous(), voltage_state.contiguous(), scalars,
+            grad_x, *grads,
+            neurons, steps,
+            *grad_spikes.stride(), *gv.stride(), *current.stride(), *voltage.stride(), *ev.stride(),
+            *grad_x.stride(),
+            HAS_GV=has_gv, GRADED=bool(graded), DTYPE=L.triton_dtype(dtype),
+            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
+        )  # fmt: skip
+    return (grad_x, *grads)
