@@ -52,3 +52,10 @@ def test_learnable_threshold_gets_a_gradient():
         sigma_delta.Neuron(0.1, F.relu, granularity="neuron")
     with pytest.raises(ValueError, match=r"2-D tensor"):
         neuron(torch.zeros(2, 3))
+
+
+def test_bias_of_the_wrong_size_is_a_clear_error():
+    neuron = sigma_delta.Neuron(threshold=0.1, activation=F.relu)
+    neuron.set_bias(torch.tensor([0.5, -0.5, 0.1]))
+    with pytest.raises(ValueError, match=r"bias set by set_bias has 3 elements.*needs 1, 2 \(per channel\) or 8"):
+        neuron(torch.zeros(1, 2, 2, 2, 4))

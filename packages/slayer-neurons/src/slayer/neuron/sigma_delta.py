@@ -117,11 +117,15 @@ class Neuron(base.Neuron):
     def _biased(self, x: torch.Tensor) -> torch.Tensor:
         if not self.bias_is_set:
             return x
-        bias = self.bias
-        if bias.numel() > 1 and bias.numel() != x.shape[1]:
-            bias = bias.reshape(x.shape[1:-1])
-            return x + bias.unsqueeze(0).unsqueeze(-1)
-        return x + bias.reshape((1, -1) + (1,) * (x.dim() - 2))
+        bias, neurons = self.bias, x.shape[1:-1]
+        if bias.numel() in (1, neurons[0]):
+            return x + bias.reshape((1, -1) + (1,) * (x.dim() - 2))
+        if bias.numel() == neurons.numel():
+            return x + bias.reshape(neurons).unsqueeze(0).unsqueeze(-1)
+        raise ValueError(
+            f"sigma_delta.Neuron: the bias set by set_bias has {bias.numel()} elements; input of shape "
+            f"{tuple(x.shape)} needs 1, {neurons[0]} (per channel) or {neurons.numel()} (per neuron)"
+        )
 
     def extra_repr(self) -> str:
         name = getattr(self.activation, "__name__", repr(self.activation))
