@@ -148,6 +148,47 @@ def test_adaptive_resonator(cpu, layout, dtype):
     assert_identical(forward, cpu["adaptive_resonator_forward"](*args))
 
 
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("graded", [False, True])
+def test_cuba(cpu, layout, dtype, graded):
+    gen = torch.Generator().manual_seed(15)
+    x = series(gen, dtype, layout, scale=0.7)
+    poison(x)
+    cd, vd = decays(gen, dtype), decays(gen, dtype, 1500)
+    cs, vs = plane(gen, dtype, 0.3), plane(gen, dtype, 0.3)
+    cs[1, 40] = float("nan")  # an invalid initial state poisons that neuron throughout
+    args = (x, cd, vd, cs, vs, 2049, 0.5 + 0.01 / S_SCALE, graded, S_SCALE)
+    forward = ref.cuba_forward(*args)
+    assert forward[0].nan_to_num(0).sum() > 0 and forward[5].any()
+    assert_identical(forward, cpu["cuba_forward"](*args))
+    _, current, voltage, _, _, events = forward
+    for grad_voltage in (series(gen, dtype, layout), torch.empty(0, dtype=dtype)):
+        grads = (series(gen, dtype, layout), grad_voltage, plane(gen, dtype), plane(gen, dtype), current, voltage,
+                 events, cd, vd, cs, vs, 0.5 + 0.01 / S_SCALE, 0.3, 0.8, graded)  # fmt: skip
+        assert_close(ref.cuba_backward(*grads), cpu["cuba_backward"](*grads))
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("graded", [False, True])
+def test_alif(cpu, layout, dtype, graded):
+    gen = torch.Generator().manual_seed(16)
+    x = series(gen, dtype, layout, scale=0.5)
+    poison(x)
+    cd, vd = decays(gen, dtype), decays(gen, dtype, 1500)
+    ref_decay, th_decay, ref_state, th_state = threshold_args(gen, dtype)
+    cs, vs = plane(gen, dtype, 0.3), plane(gen, dtype, 0.3)
+    args = (x, cd, vd, ref_decay, th_decay, cs, vs, ref_state, th_state, 300, 2048, graded, S_SCALE)
+    forward = ref.alif_forward(*args)
+    assert forward[0].nan_to_num(0).sum() > 0 and forward[9].any()
+    assert_identical(forward, cpu["alif_forward"](*args))
+    _, current, voltage, th, r, *_, events = forward
+    for grad_voltage in (series(gen, dtype, layout), torch.empty(0, dtype=dtype)):
+        g = (series(gen, dtype, layout), grad_voltage, *(plane(gen, dtype) for _ in range(4)))
+        grads = (*g, current, voltage, th, r, events, cd, vd, ref_decay, th_decay, cs, vs, ref_state, th_state,
+                 300, 2048, 0.3, 0.8, graded, S_SCALE)  # fmt: skip
+        assert_close(ref.alif_backward(*grads), cpu["alif_backward"](*grads))
+
+
 def test_empty_time_and_batch(cpu):
     """``T = 0`` returns the (valid) initial state; ``N = 0`` returns empty tensors."""
     gen = torch.Generator().manual_seed(6)
@@ -155,6 +196,10 @@ def test_empty_time_and_batch(cpu):
     for x, state in ((torch.zeros(N, M, 0), s), (torch.zeros(0, M, 5), torch.zeros(0, M))):
         args = (x, d, state, True, 4097, S_SCALE)
         assert_identical(ref.leaky_integrator_forward(*args), cpu["leaky_integrator_forward"](*args))
+        fused = (x, d, d, state, state, 4097, 1.0, False, S_SCALE)
+        assert_identical(ref.cuba_forward(*fused), cpu["cuba_forward"](*fused))
+        fused = (x, d, d, d, d, state, state, state, state, 300, 4096, True, S_SCALE)
+        assert_identical(ref.alif_forward(*fused), cpu["alif_forward"](*fused))
 
 
 def test_bad_arguments_raise_clear_errors(cpu):
@@ -165,6 +210,12 @@ def test_bad_arguments_raise_clear_errors(cpu):
         cpu["leaky_integrator_forward"](x, torch.zeros(M, dtype=torch.float64), torch.zeros(N, M), False, 0, S_SCALE)
     with pytest.raises(RuntimeError, match="must be float32 or float64"):
         cpu["leaky_integrator_forward"](x.half(), torch.zeros(M), torch.zeros(N, M), False, 0, S_SCALE)
+    with pytest.raises(RuntimeError, match=r"voltage_state must have shape \(2, 70\)"):
+        cpu["cuba_forward"](x, torch.zeros(M), torch.zeros(M), torch.zeros(N, M), torch.zeros(M), 1, 1.0, False, 64)
+    with pytest.raises(RuntimeError, match=r"grad_voltage must have shape \[2, 70, 23\]"):
+        s = torch.zeros(N, M)
+        e = torch.zeros(N, M, T, dtype=torch.bool)
+        cpu["cuba_backward"](x, x[:, :, :3], s, s, x, x, e, torch.zeros(M), torch.zeros(M), s, s, 1.0, 1.0, 1.0, False)
 
 
 # -- through the public ops: selection, shapes, parameters, persistence -----------------------------

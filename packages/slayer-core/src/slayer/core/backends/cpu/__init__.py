@@ -27,6 +27,10 @@ KERNEL_OPS: tuple[str, ...] = (
     "adaptive_threshold_backward",
     "adaptive_phase_threshold_forward",
     "adaptive_resonator_forward",
+    "cuba_forward",
+    "cuba_backward",
+    "alif_forward",
+    "alif_backward",
 )
 
 

@@ -92,6 +92,60 @@ struct AdaptiveResonatorForward {
   S s_scale;
 };
 
+// Fused CUBA neuron: current integrator, voltage integrator with reset, real spike (docs/backends.md).
+template <typename S>
+struct CubaForward {
+  int64_t N, M, T;
+  Series<S> x, spikes, current, voltage;
+  Series<bool> events;
+  Plane<S> current_decay, voltage_decay, current_state, voltage_state, next_current, next_voltage;
+  int64_t threshold;  // reset at y >= threshold (integer)
+  S spike_threshold;  // spike at voltage >= spike_threshold (in the series dtype, as torch compares)
+  bool graded;
+  S s_scale;
+};
+
+template <typename S>
+struct CubaBackward {
+  int64_t N, M, T;
+  Series<S> grad_spikes, grad_voltage;  // grad_voltage.data == nullptr: no voltage gradient
+  Series<S> current, voltage;
+  Series<bool> events;
+  Plane<S> grad_next_current, grad_next_voltage, current_decay, voltage_decay, current_state, voltage_state;
+  S spike_threshold, tau_rho, scale_rho;
+  bool graded;
+  Series<S> grad_input;
+  Plane<S> grad_current_decay, grad_voltage_decay, grad_current_state, grad_voltage_state;
+};
+
+// Fused ALIF neuron: current and voltage integrators (no reset), adaptive threshold, real spike vs θ + r.
+template <typename S>
+struct AlifForward {
+  int64_t N, M, T;
+  Series<S> x, spikes, current, voltage, th_out, r_out;
+  Series<bool> events;
+  Plane<S> current_decay, voltage_decay, ref_decay, th_decay, current_state, voltage_state, ref_state, th_state,
+      next_current, next_voltage, next_r, next_th;
+  int64_t th_step, th0;
+  bool graded;
+  S s_scale;
+};
+
+template <typename S>
+struct AlifBackward {
+  int64_t N, M, T;
+  Series<S> grad_spikes, grad_voltage;  // grad_voltage.data == nullptr: no voltage gradient
+  Series<S> current, voltage, th_out, r_out;
+  Series<bool> events;
+  Plane<S> grad_next_current, grad_next_voltage, grad_next_ref, grad_next_th, current_decay, voltage_decay,
+      ref_decay, th_decay, current_state, voltage_state, ref_state, th_state;
+  S base, step, tau_rho, scale_rho;  // base, step: th0 / s_scale and th_step / s_scale
+  bool graded;
+  Series<S> grad_input;
+  Plane<S> grad_current_decay, grad_voltage_decay, grad_ref_decay, grad_th_decay, grad_current_state,
+      grad_voltage_state, grad_ref_state, grad_th_state;
+};
+
 template <typename S>
 void run(const LeakyIntegratorForward<S>& a);
 template <typename S>
@@ -108,5 +162,13 @@ template <typename S>
 void run(const AdaptiveThresholdBackward<S>& a);
 template <typename S>
 void run(const AdaptiveResonatorForward<S>& a);
+template <typename S>
+void run(const CubaForward<S>& a);
+template <typename S>
+void run(const CubaBackward<S>& a);
+template <typename S>
+void run(const AlifForward<S>& a);
+template <typename S>
+void run(const AlifBackward<S>& a);
 
 }  // namespace slayer_cpu

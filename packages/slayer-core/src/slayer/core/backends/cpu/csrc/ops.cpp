@@ -7,6 +7,7 @@
 #include <torch/library.h>
 
 #include <tuple>
+#include <utility>
 
 #include "kernels.h"
 
@@ -315,6 +316,146 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   return {out_re, out_im, th_out, r_out, next_re, next_im, next_r, next_th, events};
 }
 
+// -- fused CUBA and ALIF neurons ------------------------------------------------------------------
+
+// An optional gradient series: empty (numel 0) means "no gradient" (a null Series).
+template <typename S>
+Series<S> optional_series(const Tensor& grad) {
+  return grad.numel() ? series<S>(grad) : Series<S>{nullptr, 0, 0, 0};
+}
+
+void check_optional_like(const char* op, const char* name, const Tensor& x, const Tensor& like) {
+  if (x.numel()) check_like(op, name, x, like);
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> cuba_forward(
+    const Tensor& x, const Tensor& current_decay, const Tensor& voltage_decay, const Tensor& current_state,
+    const Tensor& voltage_state, int64_t threshold, double spike_threshold, bool graded, int64_t s_scale) {
+  const char* op = "slayer_cpu::cuba_forward";
+  check_series(op, "x", x);
+  check_parameter(op, "current_decay", current_decay, x);
+  check_parameter(op, "voltage_decay", voltage_decay, x);
+  check_plane(op, "current_state", current_state, x);
+  check_plane(op, "voltage_state", voltage_state, x);
+  const auto dtype = x.scalar_type();
+  Tensor spikes = series_like(x, dtype), current = series_like(x, dtype), voltage = series_like(x, dtype);
+  Tensor events = series_like(x, at::kBool);
+  Tensor next_c = plane_like(x), next_v = plane_like(x);
+  dispatch_float(x, [&](auto tag) {
+    using S = decltype(tag);
+    run(CubaForward<S>{x.size(0), x.size(1), x.size(2), series<S>(x), series<S>(spikes), series<S>(current),
+                       series<S>(voltage), series<bool>(events), plane<S>(current_decay), plane<S>(voltage_decay),
+                       plane<S>(current_state), plane<S>(voltage_state), plane<S>(next_c), plane<S>(next_v),
+                       threshold, static_cast<S>(spike_threshold), graded, static_cast<S>(s_scale)});
+  });
+  return {spikes, current, voltage, next_c, next_v, events};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> cuba_backward(
+    const Tensor& grad_spikes, const Tensor& grad_voltage, const Tensor& grad_next_current,
+    const Tensor& grad_next_voltage, const Tensor& current, const Tensor& voltage, const Tensor& events,
+    const Tensor& current_decay, const Tensor& voltage_decay, const Tensor& current_state,
+    const Tensor& voltage_state, double spike_threshold, double tau_rho, double scale_rho, bool graded) {
+  const char* op = "slayer_cpu::cuba_backward";
+  check_series(op, "voltage", voltage);
+  check_like(op, "current", current, voltage);
+  check_like(op, "grad_spikes", grad_spikes, voltage);
+  check_optional_like(op, "grad_voltage", grad_voltage, voltage);
+  check_events(op, events, voltage);
+  check_parameter(op, "current_decay", current_decay, voltage);
+  check_parameter(op, "voltage_decay", voltage_decay, voltage);
+  check_plane(op, "current_state", current_state, voltage);
+  check_plane(op, "voltage_state", voltage_state, voltage);
+  check_plane(op, "grad_next_current", grad_next_current, voltage);
+  check_plane(op, "grad_next_voltage", grad_next_voltage, voltage);
+  Tensor grad_x = series_like(voltage, voltage.scalar_type());
+  Tensor g_cd = plane_like(voltage), g_vd = plane_like(voltage), g_cs = plane_like(voltage),
+         g_vs = plane_like(voltage);
+  dispatch_float(voltage, [&](auto tag) {
+    using S = decltype(tag);
+    run(CubaBackward<S>{voltage.size(0), voltage.size(1), voltage.size(2), series<S>(grad_spikes),
+                        optional_series<S>(grad_voltage), series<S>(current), series<S>(voltage),
+                        series<bool>(events), plane<S>(grad_next_current), plane<S>(grad_next_voltage),
+                        plane<S>(current_decay), plane<S>(voltage_decay), plane<S>(current_state),
+                        plane<S>(voltage_state), static_cast<S>(spike_threshold), static_cast<S>(tau_rho),
+                        static_cast<S>(scale_rho), graded, series<S>(grad_x), plane<S>(g_cd), plane<S>(g_vd),
+                        plane<S>(g_cs), plane<S>(g_vs)});
+  });
+  return {grad_x, g_cd, g_vd, g_cs, g_vs};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> alif_forward(
+    const Tensor& x, const Tensor& current_decay, const Tensor& voltage_decay, const Tensor& ref_decay,
+    const Tensor& th_decay, const Tensor& current_state, const Tensor& voltage_state, const Tensor& ref_state,
+    const Tensor& th_state, int64_t th_step, int64_t th0, bool graded, int64_t s_scale) {
+  const char* op = "slayer_cpu::alif_forward";
+  check_series(op, "x", x);
+  check_parameter(op, "current_decay", current_decay, x);
+  check_parameter(op, "voltage_decay", voltage_decay, x);
+  check_plane(op, "current_state", current_state, x);
+  check_plane(op, "voltage_state", voltage_state, x);
+  check_threshold_inputs(op, x, ref_decay, th_decay, ref_state, th_state);
+  const auto dtype = x.scalar_type();
+  Tensor spikes = series_like(x, dtype), current = series_like(x, dtype), voltage = series_like(x, dtype);
+  Tensor th_out = series_like(x, dtype), r_out = series_like(x, dtype), events = series_like(x, at::kBool);
+  Tensor next_c = plane_like(x), next_v = plane_like(x), next_r = plane_like(x), next_th = plane_like(x);
+  dispatch_float(x, [&](auto tag) {
+    using S = decltype(tag);
+    run(AlifForward<S>{x.size(0), x.size(1), x.size(2), series<S>(x), series<S>(spikes), series<S>(current),
+                       series<S>(voltage), series<S>(th_out), series<S>(r_out), series<bool>(events),
+                       plane<S>(current_decay), plane<S>(voltage_decay), plane<S>(ref_decay), plane<S>(th_decay),
+                       plane<S>(current_state), plane<S>(voltage_state), plane<S>(ref_state), plane<S>(th_state),
+                       plane<S>(next_c), plane<S>(next_v), plane<S>(next_r), plane<S>(next_th), th_step, th0,
+                       graded, static_cast<S>(s_scale)});
+  });
+  return {spikes, current, voltage, th_out, r_out, next_c, next_v, next_r, next_th, events};
+}
+
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> alif_backward(
+    const Tensor& grad_spikes, const Tensor& grad_voltage, const Tensor& grad_next_current,
+    const Tensor& grad_next_voltage, const Tensor& grad_next_ref, const Tensor& grad_next_th, const Tensor& current,
+    const Tensor& voltage, const Tensor& threshold_out, const Tensor& refractory_out, const Tensor& events,
+    const Tensor& current_decay, const Tensor& voltage_decay, const Tensor& ref_decay, const Tensor& th_decay,
+    const Tensor& current_state, const Tensor& voltage_state, const Tensor& ref_state, const Tensor& th_state,
+    int64_t th_step, int64_t th0, double tau_rho, double scale_rho, bool graded, int64_t s_scale) {
+  const char* op = "slayer_cpu::alif_backward";
+  check_series(op, "voltage", voltage);
+  for (const auto& [name, t] : {std::pair<const char*, const Tensor&>{"current", current},
+                                {"threshold_out", threshold_out},
+                                {"refractory_out", refractory_out},
+                                {"grad_spikes", grad_spikes}}) {
+    check_like(op, name, t, voltage);
+  }
+  check_optional_like(op, "grad_voltage", grad_voltage, voltage);
+  check_events(op, events, voltage);
+  check_parameter(op, "current_decay", current_decay, voltage);
+  check_parameter(op, "voltage_decay", voltage_decay, voltage);
+  check_threshold_inputs(op, voltage, ref_decay, th_decay, ref_state, th_state);
+  check_plane(op, "current_state", current_state, voltage);
+  check_plane(op, "voltage_state", voltage_state, voltage);
+  check_plane(op, "grad_next_current", grad_next_current, voltage);
+  check_plane(op, "grad_next_voltage", grad_next_voltage, voltage);
+  check_plane(op, "grad_next_ref", grad_next_ref, voltage);
+  check_plane(op, "grad_next_th", grad_next_th, voltage);
+  Tensor grad_x = series_like(voltage, voltage.scalar_type());
+  Tensor g[8];
+  for (auto& each : g) each = plane_like(voltage);
+  dispatch_float(voltage, [&](auto tag) {
+    using S = decltype(tag);
+    run(AlifBackward<S>{voltage.size(0), voltage.size(1), voltage.size(2), series<S>(grad_spikes),
+                        optional_series<S>(grad_voltage), series<S>(current), series<S>(voltage),
+                        series<S>(threshold_out), series<S>(refractory_out), series<bool>(events),
+                        plane<S>(grad_next_current), plane<S>(grad_next_voltage), plane<S>(grad_next_ref),
+                        plane<S>(grad_next_th), plane<S>(current_decay), plane<S>(voltage_decay),
+                        plane<S>(ref_decay), plane<S>(th_decay), plane<S>(current_state), plane<S>(voltage_state),
+                        plane<S>(ref_state), plane<S>(th_state), ratio<S>(th0, s_scale), ratio<S>(th_step, s_scale),
+                        static_cast<S>(tau_rho), static_cast<S>(scale_rho), graded, series<S>(grad_x),
+                        plane<S>(g[0]), plane<S>(g[1]), plane<S>(g[2]), plane<S>(g[3]), plane<S>(g[4]),
+                        plane<S>(g[5]), plane<S>(g[6]), plane<S>(g[7])});
+  });
+  return {grad_x, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]};
+}
+
 }  // namespace
 }  // namespace slayer_cpu
 
@@ -350,6 +491,27 @@ TORCH_LIBRARY(slayer_cpu, m) {
       " Tensor th_decay, Tensor real_state, Tensor imag_state, Tensor ref_state, Tensor th_state, int th_step,"
       " int th0, int s_scale)"
       " -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "cuba_forward(Tensor x, Tensor current_decay, Tensor voltage_decay, Tensor current_state,"
+      " Tensor voltage_state, int threshold, float spike_threshold, bool graded, int s_scale)"
+      " -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "cuba_backward(Tensor grad_spikes, Tensor grad_voltage, Tensor grad_next_current, Tensor grad_next_voltage,"
+      " Tensor current, Tensor voltage, Tensor events, Tensor current_decay, Tensor voltage_decay,"
+      " Tensor current_state, Tensor voltage_state, float spike_threshold, float tau_rho, float scale_rho,"
+      " bool graded) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "alif_forward(Tensor x, Tensor current_decay, Tensor voltage_decay, Tensor ref_decay, Tensor th_decay,"
+      " Tensor current_state, Tensor voltage_state, Tensor ref_state, Tensor th_state, int th_step, int th0,"
+      " bool graded, int s_scale)"
+      " -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+  m.def(
+      "alif_backward(Tensor grad_spikes, Tensor grad_voltage, Tensor grad_next_current, Tensor grad_next_voltage,"
+      " Tensor grad_next_ref, Tensor grad_next_th, Tensor current, Tensor voltage, Tensor threshold_out,"
+      " Tensor refractory_out, Tensor events, Tensor current_decay, Tensor voltage_decay, Tensor ref_decay,"
+      " Tensor th_decay, Tensor current_state, Tensor voltage_state, Tensor ref_state, Tensor th_state,"
+      " int th_step, int th0, float tau_rho, float scale_rho, bool graded, int s_scale)"
+      " -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
 }
 
 TORCH_LIBRARY_IMPL(slayer_cpu, CPU, m) {
@@ -361,4 +523,8 @@ TORCH_LIBRARY_IMPL(slayer_cpu, CPU, m) {
   m.impl("adaptive_threshold_backward", &slayer_cpu::adaptive_threshold_backward);
   m.impl("adaptive_phase_threshold_forward", &slayer_cpu::adaptive_phase_threshold_forward);
   m.impl("adaptive_resonator_forward", &slayer_cpu::adaptive_resonator_forward);
+  m.impl("cuba_forward", &slayer_cpu::cuba_forward);
+  m.impl("cuba_backward", &slayer_cpu::cuba_backward);
+  m.impl("alif_forward", &slayer_cpu::alif_forward);
+  m.impl("alif_backward", &slayer_cpu::alif_backward);
 }
