@@ -327,6 +327,12 @@ class Neuron(CoreNeuron):
         """``(tau_rho, scale_rho)`` of the spike function: the base values times a model's constants."""
         return self.tau_rho * tau_multiplier, self.scale_rho * scale_multiplier
 
+    @staticmethod
+    def _fusable(x: object) -> bool:
+        """Whether a fused neuron op (``slayer.core.dynamics.cuba``/``alif``) can run on ``x``: a float32 or
+        float64 tensor (half precision keeps the unfused path, which spikes on the half-precision voltage)."""
+        return isinstance(x, torch.Tensor) and x.dtype in (torch.float32, torch.float64)
+
     def _dropout(self, spikes: torch.Tensor) -> torch.Tensor:
         return spikes if self.drop is None else self.drop(spikes)
 

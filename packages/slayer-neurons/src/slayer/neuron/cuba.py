@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from slayer.core.dynamics import leaky_integrator
+from slayer.core.dynamics import cuba, leaky_integrator
 from slayer.spike import Spike
 from slayer.spike.constants import CUBA as SURROGATE
 
@@ -147,9 +147,33 @@ class Neuron(base.Neuron):
         return Spike.apply(voltage, self.threshold + self.threshold_eps, tau_rho, scale_rho, self.graded_spike, None, 1)
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
-        """Spikes of shape ``(N, *S, T)`` for an input of the same shape."""
-        _, voltage = self.dynamics(input)
-        return self._dropout(self.spike(voltage))
+        """Spikes of shape ``(N, *S, T)`` for an input of the same shape.
+
+        Without ``norm`` (which sits between current and voltage) this runs the fused op
+        :func:`slayer.core.dynamics.cuba`: the same spikes and states as ``spike(dynamics(x)[1])`` bit for bit
+        and the same gradients, in one pass per direction. With ``norm`` or a half-precision input it runs
+        :meth:`dynamics` and :meth:`spike`.
+        """
+        if self.norm is not None or not self._fusable(input):
+            _, voltage = self.dynamics(input)
+            return self._dropout(self.spike(voltage))
+        x = self._real_input(input)
+        self._clamp_if_learning()
+        tau_rho, scale_rho = self._surrogate(SURROGATE.tau_multiplier, SURROGATE.scale_multiplier)
+        spikes, _, next_current, next_voltage = cuba(
+            x,
+            self.current_decay,
+            self.voltage_decay,
+            self._state("current_state", x),
+            self._state("voltage_state", x),
+            threshold=self.threshold + self.threshold_eps,
+            tau_rho=tau_rho,
+            scale_rho=scale_rho,
+            graded=self.graded_spike,
+            s_scale=self.s_scale,
+        )
+        self._store_state(current_state=next_current, voltage_state=next_voltage)
+        return self._dropout(spikes)
 
 
 def neuron_params(device_params: Mapping[str, Any], scale: int = 1 << 6, p_scale: int = P_SCALE) -> dict[str, Any]:
