@@ -134,6 +134,8 @@ def gpu(name):
         "resonator": "resonator",
         "adaptive": "adaptive_threshold",
         "adaptive_resonator": "adaptive_resonator",
+        "cuba": "cuba",
+        "alif": "alif",
     }
     kind = next(k for k in sorted(module, key=len, reverse=True) if name.startswith(k))
     mod = __import__(f"slayer.core.backends.gpu.{module[kind]}", fromlist=[name])
@@ -301,6 +303,52 @@ def test_adaptive_threshold_backward_close(layout):
     assert_close(gpu("adaptive_threshold_backward")(*args), REF["adaptive_threshold_backward"](*args), torch.float64)
 
 
+def fused_args(layout, dtype, seed):
+    x = poisoned(series(layout, seed, dtype, scale=0.5))
+    decay4 = [decays(seed + i, dtype=dtype) for i in range(1, 5)]
+    states4 = [states(seed + 5, dtype, -0.2, 0.2), states(seed + 6, dtype, -0.2, 0.2)]
+    states4 += [states(seed + 7, dtype, 0, 0.2), states(seed + 8, dtype, 0.1, 0.3)]
+    return x, decay4, states4
+
+
+@inner
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("graded", [False, True])
+def test_cuba_forward_identical_and_backward_close(layout, dtype, graded):
+    x, (cd, vd, _, _), (cs, vs, _, _) = fused_args(layout, dtype, 60)
+    level = 0.3 + 0.01 / 4096
+    args = (x, cd, vd, cs, vs, 1229, level, graded, 4096)
+    expected = REF["cuba_forward"](*args)
+    assert expected[5].any()
+    assert_identical(gpu("cuba_forward")(*args), expected)
+    fwd = REF["cuba_forward"](x.nan_to_num(), *args[1:])
+    g_spikes, g_voltage = series(layout, 70, dtype), series(layout, 71, dtype)
+    for grad_voltage in (g_voltage, torch.empty(0, dtype=dtype)):  # empty: no gradient reaches the voltage
+        b = (g_spikes, grad_voltage, states(72, dtype), states(73, dtype), fwd[1], fwd[2], fwd[5], cd, vd, cs, vs)
+        b = (*b, level, 0.3, 1.5, graded)
+        assert_close(gpu("cuba_backward")(*b), REF["cuba_backward"](*b), dtype)
+
+
+@inner
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("graded", [False, True])
+def test_alif_forward_identical_and_backward_close(layout, dtype, graded):
+    x, decay4, states4 = fused_args(layout, dtype, 80)
+    args = (x, *decay4, *states4, 409, 204, graded, 4096)
+    expected = REF["alif_forward"](*args)
+    assert expected[9].any()
+    assert_identical(gpu("alif_forward")(*args), expected)
+    fwd = REF["alif_forward"](x.nan_to_num(), *args[1:])
+    g_spikes, g_voltage = series(layout, 90, dtype), series(layout, 91, dtype)
+    grad_nexts = [states(92 + i, dtype) for i in range(4)]
+    for grad_voltage in (g_voltage, torch.empty(0, dtype=dtype)):
+        b = (g_spikes, grad_voltage, *grad_nexts, fwd[1], fwd[2], fwd[3], fwd[4], fwd[9], *decay4, *states4)
+        b = (*b, 409, 204, 0.3, 1.5, graded, 4096)
+        assert_close(gpu("alif_backward")(*b), REF["alif_backward"](*b), dtype)
+
+
 @inner
 def test_negative_products_truncate_toward_zero():
     """Hand-computed: ``y = -5/4096`` kept with retention 4095 gives ``rtz(-20475 / 4096) = -4`` (floor: -5)."""
@@ -442,7 +490,7 @@ def test_public_api_nchwt_parameters_and_gradients(gpu_selected, granularity):
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_chunked_persistence_equals_one_run(gpu_selected, layout):
     """Three chunks with the state handed along equal one long run (bit for bit) and the reference."""
-    from slayer.core.dynamics import adaptive_resonator, leaky_integrator, resonator
+    from slayer.core.dynamics import adaptive_resonator, alif, cuba, leaky_integrator, resonator
 
     x, im = series(layout, 50, shape=(N, M, 12)), series(layout, 51, shape=(N, M, 12))
     decay, sin, cos = decays(52), decays(53, -3000, 3000), decays(54, -3000, 3000)
@@ -463,6 +511,12 @@ def test_chunked_persistence_equals_one_run(gpu_selected, layout):
         lambda a, b, s: (lambda o: (o[0], *o[2:]))(resonator(a, b, sin, cos, *(s or (None, None)), threshold=0.3)),
         lambda a, b, s: (lambda o: (o[0], *o[4:]))(
             adaptive_resonator(a, b, sin, cos, ref_d, th_d, 0.2, 0.4, *(s or (None,) * 4))
+        ),
+        lambda a, b, s: (lambda o: (o[0], *o[2:]))(
+            cuba(a, decay, ref_d, *(s or (None, None)), threshold=0.5, tau_rho=0.3, scale_rho=1.0)
+        ),
+        lambda a, b, s: (lambda o: (o[0], *o[2:]))(
+            alif(a, decay, ref_d, th_d, decay, *(s or (None,) * 4), th_step=0.1, th0=0.3, tau_rho=0.3, scale_rho=1.0)
         ),
     ]
     for run in runs:

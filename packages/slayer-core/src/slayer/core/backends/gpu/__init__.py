@@ -42,6 +42,8 @@ KERNEL_MODULES: dict[str, str] = {
     "adaptive_resonator_forward": "adaptive_resonator",
     "cuba_forward": "cuba",
     "cuba_backward": "cuba",
+    "alif_forward": "alif",
+    "alif_backward": "alif",
 }
 assert set(KERNEL_MODULES) <= set(KERNEL_NAMES)
 
