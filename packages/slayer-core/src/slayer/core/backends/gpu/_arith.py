@@ -46,7 +46,7 @@ def to_float(value, S_SCALE: tl.constexpr, DTYPE: tl.constexpr):
     if (S_SCALE & (S_SCALE - 1)) == 0:
         return f * (1.0 / S_SCALE)  # exact: a power of two
     elif DTYPE == tl.float32:
-        return tl.fdiv(f, float(S_SCALE), ieee_rounding=True)
+        return tl.fdiv(f, S_SCALE, ieee_rounding=True)
     else:
         return f / S_SCALE
 
@@ -88,6 +88,15 @@ def put(tile, cols, j, value, TILE_T: tl.constexpr):
         return tl.reshape(value, (value.shape[0], 1)).to(tile.dtype)
     else:
         return tl.where(cols[None, :] == j, value[:, None], tile)
+
+
+@jit
+def aligned(offsets, ROW_ALIGN: tl.constexpr):
+    """Tell the compiler that every offset is a multiple of ``ROW_ALIGN`` (no hint when it is 1)."""
+    if ROW_ALIGN > 1:
+        return tl.multiple_of(offsets, ROW_ALIGN)
+    else:
+        return offsets
 
 
 @jit

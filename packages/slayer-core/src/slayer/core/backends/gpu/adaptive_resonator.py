@@ -11,7 +11,18 @@ import torch
 from torch import Tensor
 
 from . import _launch as L
-from ._arith import DECAY_ONE, block_of, column, decay_to_int, or_nan, put, scale_to_int, tile_offsets, to_float
+from ._arith import (
+    DECAY_ONE,
+    aligned,
+    block_of,
+    column,
+    decay_to_int,
+    or_nan,
+    put,
+    scale_to_int,
+    tile_offsets,
+    to_float,
+)
 from ._triton import jit, tl
 from .adaptive_threshold import decay_threshold, jump_threshold
 from .resonator import rotate
@@ -44,15 +55,16 @@ def _forward_kernel(
     th, t_ok = scale_to_int(tl.load(ths_ptr + n * sths_n + m64 * sths_m, mask=live, other=0.0), S_SCALE)
     res_bad = (sin_ok & cos_ok & re_ok & im_ok) == 0  # poisons re/im from the bin of the invalid value
     th_bad = res_bad | ((ref_ok & th_ok & r_ok & t_ok) == 0)  # poisons θ/r from the next bin on
-    xr_row = tl.multiple_of(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
-    xi_row = tl.multiple_of(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
-    re_row = tl.multiple_of(n * sre_n + m64 * sre_m, ROW_ALIGN)
-    im_row = tl.multiple_of(n * sim_n + m64 * sim_m, ROW_ALIGN)
-    th_row = tl.multiple_of(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = tl.multiple_of(n * sr_n + m64 * sr_m, ROW_ALIGN)
+    xr_row = aligned(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
+    xi_row = aligned(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
+    re_row = aligned(n * sre_n + m64 * sre_m, ROW_ALIGN)
+    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
+    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
+    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    for t0 in range(0, T, TILE_T):
+    for chunk in range(0, (T + TILE_T - 1) // TILE_T):
+        t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xrs = tl.load(xr_ptr + tile_offsets(xr_row, t0, cols, sxr_t), mask=mask, other=0.0)
         xis = tl.load(xi_ptr + tile_offsets(xi_row, t0, cols, sxi_t), mask=mask, other=0.0)

@@ -15,6 +15,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    aligned,
     block_of,
     column,
     decay_to_int,
@@ -65,13 +66,14 @@ def _forward_kernel(
         im_before, b_ok = scale_to_int(tl.load(before_ptr + n * sb_n + m64 * sb_m, mask=live, other=0.0), S_SCALE)
         ok = ok & b_ok
     bad = ok == 0
-    v_row = tl.multiple_of(n * sv_n + m64 * sv_m, ROW_ALIGN)
-    im_row = tl.multiple_of(n * sim_n + m64 * sim_m, ROW_ALIGN)
-    th_row = tl.multiple_of(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = tl.multiple_of(n * sr_n + m64 * sr_m, ROW_ALIGN)
+    v_row = aligned(n * sv_n + m64 * sv_m, ROW_ALIGN)
+    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
+    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
+    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    for t0 in range(0, T, TILE_T):
+    for chunk in range(0, (T + TILE_T - 1) // TILE_T):
+        t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         vs = tl.load(v_ptr + tile_offsets(v_row, t0, cols, sv_t), mask=mask, other=0.0)
         if PHASE:
@@ -138,10 +140,10 @@ def _backward_kernel(
     grad_th = tl.full((BLOCK,), 0, DTYPE)
     later_r = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
     later_phi = tl.full((BLOCK,), 0, DTYPE)
-    gth_row = tl.multiple_of(n * sgth_n + m64 * sgth_m, ROW_ALIGN)
-    gr_row = tl.multiple_of(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
-    th_row = tl.multiple_of(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = tl.multiple_of(n * sr_n + m64 * sr_m, ROW_ALIGN)
+    gth_row = aligned(n * sgth_n + m64 * sgth_m, ROW_ALIGN)
+    gr_row = aligned(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
+    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
+    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
     chunks = (T + TILE_T - 1) // TILE_T

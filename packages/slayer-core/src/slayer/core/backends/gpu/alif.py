@@ -14,6 +14,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    aligned,
     block_of,
     column,
     decay_to_int,
@@ -58,11 +59,12 @@ def _forward_kernel(
     c_bad = (c_ok & cd_ok) == 0
     v_bad = (v_ok & vd_ok) == 0
     th_bad = (rd_ok & td_ok & r_ok & t_ok) == 0
-    x_row = tl.multiple_of(n * sx_n + m64 * sx_m, ROW_ALIGN)
-    o_row = tl.multiple_of(n * so_n + m64 * so_m, ROW_ALIGN)
+    x_row = aligned(n * sx_n + m64 * sx_m, ROW_ALIGN)
+    o_row = aligned(n * so_n + m64 * so_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    for t0 in range(0, T, TILE_T):
+    for chunk in range(0, (T + TILE_T - 1) // TILE_T):
+        t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
         cs = tl.full((BLOCK, TILE_T), 0, DTYPE)
@@ -151,13 +153,13 @@ def _backward_kernel(
     zero = tl.full((BLOCK,), 0, DTYPE)
     acc_c, acc_v, acc_r, acc_phi = zero, zero, zero, zero
     later_c, later_v, later_r, later_phi = zero, zero, zero, zero  # the totals of bin t + 1
-    gs_row = tl.multiple_of(n * sgs_n + m64 * sgs_m, ROW_ALIGN)
-    gv_row = tl.multiple_of(n * sgv_n + m64 * sgv_m, ROW_ALIGN)
-    c_row = tl.multiple_of(n * sc_n + m64 * sc_m, ROW_ALIGN)
-    v_row = tl.multiple_of(n * sv_n + m64 * sv_m, ROW_ALIGN)
-    th_row = tl.multiple_of(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = tl.multiple_of(n * sr_n + m64 * sr_m, ROW_ALIGN)
-    gx_row = tl.multiple_of(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
+    gs_row = aligned(n * sgs_n + m64 * sgs_m, ROW_ALIGN)
+    gv_row = aligned(n * sgv_n + m64 * sgv_m, ROW_ALIGN)
+    c_row = aligned(n * sc_n + m64 * sc_m, ROW_ALIGN)
+    v_row = aligned(n * sv_n + m64 * sv_m, ROW_ALIGN)
+    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
+    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
+    gx_row = aligned(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
     chunks = (T + TILE_T - 1) // TILE_T

@@ -2,7 +2,8 @@
 
 One pass per neuron: current integrator, voltage integrator with reset, the real spike; the voltage
 integrator reads the current through its float value (``trunc(s * float(current))``), exactly as the
-unfused composition the reference spells out. Backward: both adjoints in one reverse pass.
+unfused composition the reference spells out. The current is not stored: backward recomputes it from the
+input with the leaky-integrator kernel, then runs both adjoints in one reverse pass.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    aligned,
     block_of,
     column,
     decay_to_int,
@@ -26,12 +28,13 @@ from ._arith import (
     to_float,
 )
 from ._triton import jit, tl
+from .leaky_integrator import leaky_integrator_forward
 
 
 @jit
 def _forward_kernel(
     x_ptr, cd_ptr, vd_ptr, cs_ptr, vs_ptr, level_ptr,
-    spikes_ptr, c_ptr, v_ptr, next_c_ptr, next_v_ptr, events_ptr,
+    spikes_ptr, v_ptr, next_c_ptr, next_v_ptr, events_ptr,
     M, T, threshold,
     sx_n, sx_m, sx_t, so_n, so_m, so_t, se_n, se_m, se_t,
     S_SCALE: tl.constexpr, GRADED: tl.constexpr, DTYPE: tl.constexpr,
@@ -51,14 +54,14 @@ def _forward_kernel(
     v, v_ok = scale_to_int(tl.load(vs_ptr + n * M + m64, mask=live, other=0.0), S_SCALE)
     c_bad = (c_ok & cd_ok) == 0
     v_bad = (v_ok & vd_ok) == 0
-    x_row = tl.multiple_of(n * sx_n + m64 * sx_m, ROW_ALIGN)
-    o_row = tl.multiple_of(n * so_n + m64 * so_m, ROW_ALIGN)
+    x_row = aligned(n * sx_n + m64 * sx_m, ROW_ALIGN)
+    o_row = aligned(n * so_n + m64 * so_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    for t0 in range(0, T, TILE_T):
+    for chunk in range(0, (T + TILE_T - 1) // TILE_T):
+        t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
-        cs = tl.full((BLOCK, TILE_T), 0, DTYPE)
         vs = tl.full((BLOCK, TILE_T), 0, DTYPE)
         ss = tl.full((BLOCK, TILE_T), 0, DTYPE)
         fired_tile = tl.full((BLOCK, TILE_T), 0, tl.uint8)
@@ -73,7 +76,6 @@ def _forward_kernel(
             v_float = or_nan(to_float(new_v, S_SCALE, DTYPE), new_v_bad)
             fired = new_v >= threshold
             new_v = tl.where(fired, 0, new_v)
-            cs = put(cs, cols, j, c_float, TILE_T)
             vs = put(vs, cols, j, v_float, TILE_T)
             ss = put(ss, cols, j, spike(v_float, level, GRADED), TILE_T)
             fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
@@ -86,7 +88,6 @@ def _forward_kernel(
                 c_bad = tl.where(active, new_c_bad, c_bad)
                 v_bad = tl.where(active, new_v_bad, v_bad)
         o_off = tile_offsets(o_row, t0, cols, so_t)
-        tl.store(c_ptr + o_off, cs, mask=mask)
         tl.store(v_ptr + o_off, vs, mask=mask)
         tl.store(spikes_ptr + o_off, ss, mask=mask)
         tl.store(events_ptr + tile_offsets(e_row, t0, cols, se_t), fired_tile, mask=mask)
@@ -121,11 +122,11 @@ def _backward_kernel(
     acc_v = tl.full((BLOCK,), 0, DTYPE)
     later_c = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
     later_v = tl.full((BLOCK,), 0, DTYPE)
-    gs_row = tl.multiple_of(n * sgs_n + m64 * sgs_m, ROW_ALIGN)
-    gv_row = tl.multiple_of(n * sgv_n + m64 * sgv_m, ROW_ALIGN)
-    c_row = tl.multiple_of(n * sc_n + m64 * sc_m, ROW_ALIGN)
-    v_row = tl.multiple_of(n * sv_n + m64 * sv_m, ROW_ALIGN)
-    gx_row = tl.multiple_of(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
+    gs_row = aligned(n * sgs_n + m64 * sgs_m, ROW_ALIGN)
+    gv_row = aligned(n * sgv_n + m64 * sgv_m, ROW_ALIGN)
+    c_row = aligned(n * sc_n + m64 * sc_m, ROW_ALIGN)
+    v_row = aligned(n * sv_n + m64 * sv_m, ROW_ALIGN)
+    gx_row = aligned(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
     chunks = (T + TILE_T - 1) // TILE_T
@@ -181,8 +182,8 @@ def cuba_forward(
     spike_threshold: float,
     graded: bool,
     s_scale: int,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """x ``(N, M, T)`` -> ``(spikes, current, voltage, next_current, next_voltage, events)``."""
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """x ``(N, M, T)`` -> ``(spikes, voltage, next_current, next_voltage, events)``; series like ``x``."""
     L.check_series("x", x)
     batch, neurons, steps = x.shape
     dtype = L.check_floats(
@@ -193,24 +194,24 @@ def cuba_forward(
     L.check_vector("voltage_decay", voltage_decay, neurons)
     L.check_state("current_state", current_state, batch, neurons)
     L.check_state("voltage_state", voltage_state, batch, neurons)
-    spikes, current, voltage = L.series_like(x), L.series_like(x), L.series_like(x)
+    spikes, voltage = L.series_like(x), L.series_like(x)
     next_c, next_v = L.state_like(batch, neurons, x), L.state_like(batch, neurons, x)
     events = L.series_like(x, torch.bool)
     if batch * neurons == 0:
-        return spikes, current, voltage, next_c, next_v, events
+        return spikes, voltage, next_c, next_v, events
     level = torch.full((1,), spike_threshold, dtype=dtype, device=x.device)  # in the dtype, as torch compares
     ev = L.as_bytes(events)
     tiles = L.tiling(x, spikes)
     with L.on_device(x):
         _forward_kernel[L.grid(batch, neurons, tiles.block)](
             x, current_decay, voltage_decay, current_state.contiguous(), voltage_state.contiguous(), level,
-            spikes, current, voltage, next_c, next_v, ev,
+            spikes, voltage, next_c, next_v, ev,
             neurons, steps, int(threshold),
             *x.stride(), *spikes.stride(), *ev.stride(),
             S_SCALE=int(s_scale), GRADED=bool(graded), DTYPE=L.triton_dtype(dtype),
             BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
         )  # fmt: skip
-    return spikes, current, voltage, next_c, next_v, events
+    return spikes, voltage, next_c, next_v, events
 
 
 def cuba_backward(
@@ -218,7 +219,7 @@ def cuba_backward(
     grad_voltage: Tensor,
     grad_next_current: Tensor,
     grad_next_voltage: Tensor,
-    current: Tensor,
+    x: Tensor,
     voltage: Tensor,
     events: Tensor,
     current_decay: Tensor,
@@ -229,13 +230,14 @@ def cuba_backward(
     tau_rho: float,
     scale_rho: float,
     graded: bool,
+    s_scale: int,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """-> ``(grad_x like voltage, grad_current_decay, grad_voltage_decay, grad_current_state, grad_voltage_state)``;
+    """-> ``(grad_x like x, grad_current_decay, grad_voltage_decay, grad_current_state, grad_voltage_state)``;
     ``grad_voltage`` may be empty ``(0,)``."""
     L.check_series("voltage", voltage)
     batch, neurons, steps = voltage.shape
     has_gv = grad_voltage.numel() > 0
-    series = {"grad_spikes": grad_spikes, "current": current} | ({"grad_voltage": grad_voltage} if has_gv else {})
+    series = {"grad_spikes": grad_spikes, "x": x} | ({"grad_voltage": grad_voltage} if has_gv else {})
     for name, s in series.items():
         L.check_series(name, s, voltage.shape)
     dtype = L.check_floats(
@@ -250,10 +252,12 @@ def cuba_backward(
     for name, s in (("grad_next_current", grad_next_current), ("grad_next_voltage", grad_next_voltage)):
         L.check_state(name, s, batch, neurons)
     L.check_events(events, voltage)
-    grad_x = L.series_like(voltage)
+    grad_x = L.series_like(x)
     grads = [L.state_like(batch, neurons, voltage) for _ in range(4)]
     if batch * neurons == 0:
         return (grad_x, *grads)
+    # the forward does not store the current: recompute it (the same integer recursion, bit for bit)
+    current, _, _ = leaky_integrator_forward(x, current_decay, current_state, False, 0, s_scale)
     scalars = torch.tensor([spike_threshold, tau_rho, scale_rho], dtype=dtype, device=voltage.device)
     gv = grad_voltage if has_gv else grad_spikes
     ev = L.as_bytes(events)

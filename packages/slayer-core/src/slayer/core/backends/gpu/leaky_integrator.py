@@ -13,6 +13,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    aligned,
     block_of,
     column,
     decay_to_int,
@@ -43,11 +44,12 @@ def _forward_kernel(
     retention = DECAY_ONE - d
     y, y_ok = scale_to_int(tl.load(state_ptr + n * ss_n + m64 * ss_m, mask=live, other=0.0), S_SCALE)
     bad = (d_ok & y_ok) == 0
-    x_row = tl.multiple_of(n * sx_n + m64 * sx_m, ROW_ALIGN)
-    o_row = tl.multiple_of(n * so_n + m64 * so_m, ROW_ALIGN)
+    x_row = aligned(n * sx_n + m64 * sx_m, ROW_ALIGN)
+    o_row = aligned(n * so_n + m64 * so_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    for t0 in range(0, T, TILE_T):
+    for chunk in range(0, (T + TILE_T - 1) // TILE_T):
+        t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
         outs = tl.full((BLOCK, TILE_T), 0, DTYPE)
@@ -91,9 +93,9 @@ def _backward_kernel(
     adjoint = tl.load(g_next_ptr + n * sgn_n + m64 * sgn_m, mask=live, other=0.0)
     grad_retention = tl.full((BLOCK,), 0, DTYPE)
     later_total = tl.full((BLOCK,), 0, DTYPE)  # the total of bin t + 1
-    g_row = tl.multiple_of(n * sg_n + m64 * sg_m, ROW_ALIGN)
-    y_row = tl.multiple_of(n * sy_n + m64 * sy_m, ROW_ALIGN)
-    gx_row = tl.multiple_of(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
+    g_row = aligned(n * sg_n + m64 * sg_m, ROW_ALIGN)
+    y_row = aligned(n * sy_n + m64 * sy_m, ROW_ALIGN)
+    gx_row = aligned(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
     chunks = (T + TILE_T - 1) // TILE_T

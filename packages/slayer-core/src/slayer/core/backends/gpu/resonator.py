@@ -14,6 +14,7 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
+    aligned,
     block_of,
     column,
     decay_to_int,
@@ -52,13 +53,14 @@ def _forward_kernel(
     re, re_ok = scale_to_int(tl.load(rs_ptr + n * srs_n + m64 * srs_m, mask=live, other=0.0), S_SCALE)
     im, im_ok = scale_to_int(tl.load(is_ptr + n * sis_n + m64 * sis_m, mask=live, other=0.0), S_SCALE)
     bad = (sin_ok & cos_ok & re_ok & im_ok) == 0
-    xr_row = tl.multiple_of(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
-    xi_row = tl.multiple_of(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
-    re_row = tl.multiple_of(n * sre_n + m64 * sre_m, ROW_ALIGN)
-    im_row = tl.multiple_of(n * sim_n + m64 * sim_m, ROW_ALIGN)
+    xr_row = aligned(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
+    xi_row = aligned(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
+    re_row = aligned(n * sre_n + m64 * sre_m, ROW_ALIGN)
+    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
-    for t0 in range(0, T, TILE_T):
+    for chunk in range(0, (T + TILE_T - 1) // TILE_T):
+        t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
         mask = live[:, None] & ((t0 + cols) < T)[None, :]
         xrs = tl.load(xr_ptr + tile_offsets(xr_row, t0, cols, sxr_t), mask=mask, other=0.0)
         xis = tl.load(xi_ptr + tile_offsets(xi_row, t0, cols, sxi_t), mask=mask, other=0.0)
@@ -119,12 +121,12 @@ def _backward_kernel(
     grad_cos = tl.full((BLOCK,), 0, DTYPE)
     later_re = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
     later_im = tl.full((BLOCK,), 0, DTYPE)
-    gr_row = tl.multiple_of(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
-    gi_row = tl.multiple_of(n * sgi_n + m64 * sgi_m, ROW_ALIGN)
-    re_row = tl.multiple_of(n * sre_n + m64 * sre_m, ROW_ALIGN)
-    im_row = tl.multiple_of(n * sim_n + m64 * sim_m, ROW_ALIGN)
-    xr_row = tl.multiple_of(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
-    xi_row = tl.multiple_of(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
+    gr_row = aligned(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
+    gi_row = aligned(n * sgi_n + m64 * sgi_m, ROW_ALIGN)
+    re_row = aligned(n * sre_n + m64 * sre_m, ROW_ALIGN)
+    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
+    xr_row = aligned(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
+    xi_row = aligned(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
     e_row = n * se_n + m64 * se_m
 
     chunks = (T + TILE_T - 1) // TILE_T
