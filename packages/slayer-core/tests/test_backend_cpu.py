@@ -159,12 +159,12 @@ def test_cuba(cpu, layout, dtype, graded):
     cs[1, 40] = float("nan")  # an invalid initial state poisons that neuron throughout
     args = (x, cd, vd, cs, vs, 2049, 0.5 + 0.01 / S_SCALE, graded, S_SCALE)
     forward = ref.cuba_forward(*args)
-    assert forward[0].nan_to_num(0).sum() > 0 and forward[5].any()
+    assert forward[0].nan_to_num(0).sum() > 0 and forward[4].any()
     assert_identical(forward, cpu["cuba_forward"](*args))
-    _, current, voltage, _, _, events = forward
+    _, voltage, _, _, events = forward
     for grad_voltage in (series(gen, dtype, layout), torch.empty(0, dtype=dtype)):
-        grads = (series(gen, dtype, layout), grad_voltage, plane(gen, dtype), plane(gen, dtype), current, voltage,
-                 events, cd, vd, cs, vs, 0.5 + 0.01 / S_SCALE, 0.3, 0.8, graded)  # fmt: skip
+        grads = (series(gen, dtype, layout), grad_voltage, plane(gen, dtype), plane(gen, dtype), x, voltage,
+                 events, cd, vd, cs, vs, 0.5 + 0.01 / S_SCALE, 0.3, 0.8, graded, S_SCALE)  # fmt: skip
         assert_close(ref.cuba_backward(*grads), cpu["cuba_backward"](*grads))
 
 
@@ -215,7 +215,8 @@ def test_bad_arguments_raise_clear_errors(cpu):
     with pytest.raises(RuntimeError, match=r"grad_voltage must have shape \[2, 70, 23\]"):
         s = torch.zeros(N, M)
         e = torch.zeros(N, M, T, dtype=torch.bool)
-        cpu["cuba_backward"](x, x[:, :, :3], s, s, x, x, e, torch.zeros(M), torch.zeros(M), s, s, 1.0, 1.0, 1.0, False)
+        d = torch.zeros(M)
+        cpu["cuba_backward"](x, x[:, :, :3], s, s, x, x, e, d, d, s, s, 1.0, 1.0, 1.0, False, S_SCALE)
 
 
 # -- through the public ops: selection, shapes, parameters, persistence -----------------------------

@@ -418,12 +418,12 @@ def cuba_forward(
     spike_threshold: float,
     graded: bool,
     s_scale: int,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     current, next_current, _ = leaky_integrator_forward(x, current_decay, current_state, False, 0, s_scale)
     voltage, next_voltage, events = leaky_integrator_forward(
         current, voltage_decay, voltage_state, True, threshold, s_scale
     )
-    return _spike(voltage, spike_threshold, graded), current, voltage, next_current, next_voltage, events
+    return _spike(voltage, spike_threshold, graded), voltage, next_current, next_voltage, events
 
 
 def cuba_backward(
@@ -431,7 +431,7 @@ def cuba_backward(
     grad_voltage: Tensor,
     grad_next_current: Tensor,
     grad_next_voltage: Tensor,
-    current: Tensor,
+    x: Tensor,
     voltage: Tensor,
     events: Tensor,
     current_decay: Tensor,
@@ -442,16 +442,19 @@ def cuba_backward(
     tau_rho: float,
     scale_rho: float,
     graded: bool,
+    s_scale: int,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    # the current is not saved: recompute it from the input (the same integer recursion as the forward)
+    current, _, _ = leaky_integrator_forward(x, current_decay, current_state, False, 0, s_scale)
     rho, _ = _surrogate(voltage - spike_threshold, tau_rho, scale_rho, graded)
     grad_v = _plus(grad_spikes * rho, grad_voltage)
     grad_current, grad_vd, grad_vs = leaky_integrator_backward(
-        grad_v, grad_next_voltage, voltage, events, voltage_decay, voltage_state, True, 0, 1
+        grad_v, grad_next_voltage, voltage, events, voltage_decay, voltage_state, True, 0, s_scale
     )
     grad_x, grad_cd, grad_cs = leaky_integrator_backward(
-        grad_current, grad_next_current, current, _no_events(current), current_decay, current_state, False, 0, 1
+        grad_current, grad_next_current, current, _no_events(x), current_decay, current_state, False, 0, s_scale
     )
-    return grad_x, grad_cd, grad_vd, grad_cs, grad_vs
+    return _time_last_like(_time_first(grad_x), x), grad_cd, grad_vd, grad_cs, grad_vs
 
 
 def alif_forward(

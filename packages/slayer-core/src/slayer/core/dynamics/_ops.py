@@ -504,8 +504,8 @@ torch.library.register_autograd(
 # -- fused CUBA and ALIF neurons ---------------------------------------------------------------
 #
 # One op per neuron: integrators, threshold and spike in one pass. Only the spikes and the voltage
-# are differentiable outputs (plus the next states); the current, θ/r traces and events are saved for
-# backward and marked non-differentiable.
+# are differentiable outputs (plus the next states); ALIF's current and θ/r traces and the events are saved
+# for backward and marked non-differentiable. CUBA saves the input, not the current (recomputed in backward).
 
 
 def _empty_if_none(grad: Tensor | None, like: Tensor) -> Tensor:
@@ -524,16 +524,15 @@ def cuba_op(
     scale_rho: float,
     graded: bool,
     s_scale: int,
-) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
-    """``(spikes, current, voltage, next_current_state, next_voltage_state, events)``."""
-    spikes, current, voltage, next_c, next_v, events = _kernel("cuba_forward", input)(
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """``(spikes, voltage, next_current_state, next_voltage_state, events)``; events are the resets."""
+    spikes, voltage, next_c, next_v, events = _kernel("cuba_forward", input)(
         _flat_series(input), _flat_param(current_decay), _flat_param(voltage_decay), _flat_state(current_state),
         _flat_state(voltage_state), threshold_to_int(threshold, s_scale), threshold, graded, s_scale,
     )  # fmt: skip
     shape = input.shape
     return (
         spikes.view(shape),
-        current.view(shape),
         voltage.view(shape),
         next_c.view(current_state.shape),
         next_v.view(voltage_state.shape),
@@ -545,7 +544,6 @@ def cuba_op(
 def _(input, current_decay, voltage_decay, current_state, voltage_state, threshold, tau_rho, scale_rho, graded,
       s_scale):  # fmt: skip
     return (
-        _series_like(input),
         _series_like(input),
         _series_like(input),
         current_state.new_empty(current_state.shape),
@@ -560,7 +558,7 @@ def cuba_backward_op(
     grad_voltage: Tensor,
     grad_next_current: Tensor,
     grad_next_voltage: Tensor,
-    current: Tensor,
+    input: Tensor,
     voltage: Tensor,
     events: Tensor,
     current_decay: Tensor,
@@ -571,17 +569,18 @@ def cuba_backward_op(
     tau_rho: float,
     scale_rho: float,
     graded: bool,
+    s_scale: int,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """``(grad_input, grad_current_decay, grad_voltage_decay, grad_current_state, grad_voltage_state)``;
-    ``grad_voltage`` may be empty ``(0,)`` (no gradient)."""
+    ``grad_voltage`` may be empty ``(0,)`` (no gradient). The current is recomputed from ``input``."""
     g_x, g_cd, g_vd, g_cs, g_vs = _kernel("cuba_backward", voltage)(
         _flat_series(grad_spikes), _flat_series(grad_voltage) if grad_voltage.numel() else grad_voltage,
-        _flat_state(grad_next_current), _flat_state(grad_next_voltage), _flat_series(current),
+        _flat_state(grad_next_current), _flat_state(grad_next_voltage), _flat_series(input),
         _flat_series(voltage), _flat_series(events), _flat_param(current_decay), _flat_param(voltage_decay),
-        _flat_state(current_state), _flat_state(voltage_state), threshold, tau_rho, scale_rho, graded,
+        _flat_state(current_state), _flat_state(voltage_state), threshold, tau_rho, scale_rho, graded, s_scale,
     )  # fmt: skip
     return (
-        g_x.view(voltage.shape),
+        g_x.view(input.shape),
         g_cd.sum(0).view(current_decay.shape),
         g_vd.sum(0).view(voltage_decay.shape),
         g_cs.view(current_state.shape),
@@ -590,10 +589,10 @@ def cuba_backward_op(
 
 
 @cuba_backward_op.register_fake
-def _(grad_spikes, grad_voltage, grad_next_current, grad_next_voltage, current, voltage, events, current_decay,
-      voltage_decay, current_state, voltage_state, threshold, tau_rho, scale_rho, graded):  # fmt: skip
+def _(grad_spikes, grad_voltage, grad_next_current, grad_next_voltage, input, voltage, events, current_decay,
+      voltage_decay, current_state, voltage_state, threshold, tau_rho, scale_rho, graded, s_scale):  # fmt: skip
     return (
-        _series_like(voltage),
+        _series_like(input),
         current_decay.new_empty(current_decay.shape),
         voltage_decay.new_empty(voltage_decay.shape),
         current_state.new_empty(current_state.shape),
@@ -602,20 +601,32 @@ def _(grad_spikes, grad_voltage, grad_next_current, grad_next_voltage, current, 
 
 
 def _cuba_setup(ctx, inputs, output):
-    _, current_decay, voltage_decay, current_state, voltage_state, threshold, tau_rho, scale_rho, graded, _ = inputs
-    _, current, voltage, _, _, events = output
-    ctx.save_for_backward(current, voltage, events, current_decay, voltage_decay, current_state, voltage_state)
-    ctx.mark_non_differentiable(current, events)
-    ctx.threshold, ctx.tau_rho, ctx.scale_rho, ctx.graded = threshold, tau_rho, scale_rho, graded
+    (
+        input,
+        current_decay,
+        voltage_decay,
+        current_state,
+        voltage_state,
+        threshold,
+        tau_rho,
+        scale_rho,
+        graded,
+        s_scale,
+    ) = inputs
+    _, voltage, _, _, events = output
+    # the input instead of the current: the caller holds it anyway, and the backward recomputes the current
+    ctx.save_for_backward(input, voltage, events, current_decay, voltage_decay, current_state, voltage_state)
+    ctx.mark_non_differentiable(events)
+    ctx.set_materialize_grads(False)  # no full-size zero tensors for the unused outputs' gradients
+    ctx.scalars = (threshold, tau_rho, scale_rho, graded, s_scale)
 
 
-def _cuba_backward(ctx, grad_spikes, _grad_current, grad_voltage, grad_next_current, grad_next_voltage, _grad_events):
-    current, voltage, events, current_decay, voltage_decay, current_state, voltage_state = ctx.saved_tensors
+def _cuba_backward(ctx, grad_spikes, grad_voltage, grad_next_current, grad_next_voltage, _grad_events):
+    input, voltage, events, current_decay, voltage_decay, current_state, voltage_state = ctx.saved_tensors
     grads = cuba_backward_op(
         _or_zeros(grad_spikes, voltage), _empty_if_none(grad_voltage, voltage),
         _or_zeros(grad_next_current, current_state), _or_zeros(grad_next_voltage, voltage_state),
-        current, voltage, events, current_decay, voltage_decay, current_state, voltage_state,
-        ctx.threshold, ctx.tau_rho, ctx.scale_rho, ctx.graded,
+        input, voltage, events, current_decay, voltage_decay, current_state, voltage_state, *ctx.scalars,
     )  # fmt: skip
     return (*grads, None, None, None, None, None)
 
@@ -750,6 +761,7 @@ def _alif_setup(ctx, inputs, output):
         current_state, voltage_state, ref_state, th_state,
     )  # fmt: skip
     ctx.mark_non_differentiable(current, th, r, events)
+    ctx.set_materialize_grads(False)
     ctx.scalars = (th_step, th0, tau_rho, scale_rho, graded, s_scale)
 
 

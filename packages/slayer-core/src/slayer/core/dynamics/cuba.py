@@ -61,5 +61,5 @@ def cuba(
     if validation_enabled():
         check_values(s_scale, input=input, current_state=c0, voltage_state=v0)
         check_values(1, current_decay=cd, voltage_decay=vd)
-    spikes, _, voltage, next_c, next_v, _ = cuba_op(input, cd, vd, c0, v0, level, tau, height, bool(graded), s_scale)
+    spikes, voltage, next_c, next_v, _ = cuba_op(input, cd, vd, c0, v0, level, tau, height, bool(graded), s_scale)
     return spikes, voltage, next_c, next_v

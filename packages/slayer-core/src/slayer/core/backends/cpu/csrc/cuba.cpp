@@ -1,64 +1,107 @@
 // Fused CUBA neuron: in one pass per time step and neuron, the current integrator, the voltage integrator
 // with reset (integer state >= threshold) and the real spike (float voltage >= spike threshold), exactly as
-// the composition leaky_integrator -> leaky_integrator -> real_spike computes them. Backward: the spike's
-// surrogate slope, then the voltage and current adjoint scans, in one reverse pass.
+// the composition leaky_integrator -> leaky_integrator -> real_spike computes them. Only the voltage and the
+// reset events are stored: the backward recomputes the current from the input (same integer recursion) into
+// a per-block scratch buffer, then runs the spike surrogate and both adjoint scans in one reverse pass.
+#include <vector>
+
 #include "kernels.h"
 #include "surrogate.h"
+#include "wide_blocks.h"
 
 namespace slayer_cpu {
 namespace {
 
+// The current integrator of one block: integer states, retention and poisoning per neuron.
+struct CurrentBlock {
+  int64_t c[kWide], kc[kWide];
+  bool bad[kWide];
+
+  template <typename scalar_t>
+  CurrentBlock(int64_t n, int64_t m0, int64_t count, const Plane<scalar_t>& decay, const Plane<scalar_t>& state,
+               scalar_t W) {
+    for (int64_t j = 0; j < count; ++j) {
+      bool d_ok, s_ok;
+      kc[j] = kDecayOne - decay_to_int(decay(0, m0 + j), d_ok);
+      c[j] = scale_to_int(state(n, m0 + j), W, s_ok);
+      bad[j] = !(d_ok && s_ok);
+    }
+  }
+
+  // One step of neuron j on input value x; returns the float current (NaN once poisoned).
+  template <typename scalar_t>
+  scalar_t step(int64_t j, scalar_t x, scalar_t W, const Unscale<scalar_t>& unscale) {
+    bool ok;
+    const int64_t input = scale_to_int(x, W, ok);
+    bad[j] = bad[j] || !ok;
+    c[j] = wrap_add(decay_step(c[j], kc[j]), input);
+    return unscale(c[j], bad[j]);
+  }
+};
+
 template <typename scalar_t, bool kUnit>
 void forward_block(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
-  int64_t c[kBlock], v[kBlock], kc[kBlock], kv[kBlock];
-  bool bad_c[kBlock], bad_v[kBlock];
   const scalar_t W = a.s_scale;
+  CurrentBlock current(n, m0, count, a.current_decay, a.current_state, W);
+  int64_t v[kWide], kv[kWide];
+  bool bad_v[kWide];
   for (int64_t j = 0; j < count; ++j) {
-    bool cd_ok, vd_ok, cs_ok, vs_ok;
-    kc[j] = kDecayOne - decay_to_int(a.current_decay(0, m0 + j), cd_ok);
-    kv[j] = kDecayOne - decay_to_int(a.voltage_decay(0, m0 + j), vd_ok);
-    c[j] = scale_to_int(a.current_state(n, m0 + j), W, cs_ok);
-    v[j] = scale_to_int(a.voltage_state(n, m0 + j), W, vs_ok);
-    bad_c[j] = !(cd_ok && cs_ok);
-    bad_v[j] = !(vd_ok && vs_ok);
+    bool d_ok, s_ok;
+    kv[j] = kDecayOne - decay_to_int(a.voltage_decay(0, m0 + j), d_ok);
+    v[j] = scale_to_int(a.voltage_state(n, m0 + j), W, s_ok);
+    bad_v[j] = !(d_ok && s_ok);
   }
-  const int64_t xm = kUnit ? 1 : a.x.sm, sm = kUnit ? 1 : a.spikes.sm, cm = kUnit ? 1 : a.current.sm,
-                vm = kUnit ? 1 : a.voltage.sm, em = kUnit ? 1 : a.events.sm;
+  const int64_t xm = kUnit ? 1 : a.x.sm, sm = kUnit ? 1 : a.spikes.sm, vm = kUnit ? 1 : a.voltage.sm,
+                em = kUnit ? 1 : a.events.sm;
   const scalar_t level = a.spike_threshold;
+  const Unscale<scalar_t> unscale(static_cast<int64_t>(a.s_scale));
+  const int64_t threshold = a.threshold;
+  const bool graded = a.graded;
   for (int64_t t = 0; t < a.T; ++t) {
     const scalar_t* xt = a.x.row(n, m0) + t * a.x.st;
     scalar_t* st = a.spikes.row(n, m0) + t * a.spikes.st;
-    scalar_t* ct = a.current.row(n, m0) + t * a.current.st;
     scalar_t* vt = a.voltage.row(n, m0) + t * a.voltage.st;
     bool* et = a.events.row(n, m0) + t * a.events.st;
     for (int64_t j = 0; j < count; ++j) {
-      bool x_ok, c_ok;
-      const int64_t input = scale_to_int(xt[j * xm], W, x_ok);
-      bad_c[j] = bad_c[j] || !x_ok;
-      c[j] = wrap_add(decay_step(c[j], kc[j]), input);
-      const scalar_t current = to_float(c[j], W, bad_c[j]);
-      ct[j * cm] = current;
+      const scalar_t c = current.step(j, xt[j * xm], W, unscale);
       // the voltage integrates the float current, re-scaled (as the composition's second integrator does)
-      const int64_t drive = scale_to_int(current, W, c_ok);
+      bool c_ok;
+      const int64_t drive = scale_to_int(c, W, c_ok);
       bad_v[j] = bad_v[j] || !c_ok;
-      v[j] = wrap_add(decay_step(v[j], kv[j]), drive);
-      const scalar_t voltage = to_float(v[j], W, bad_v[j]);
+      const int64_t y = wrap_add(decay_step(v[j], kv[j]), drive);
+      const scalar_t voltage = unscale(y, bad_v[j]);
       vt[j * vm] = voltage;
-      st[j * sm] = spike_value(voltage, level, a.graded);
-      const bool fired = v[j] >= a.threshold;
+      st[j * sm] = spike_value(voltage, level, graded);
+      const bool fired = y >= threshold;
       et[j * em] = fired;
-      v[j] = fired ? 0 : v[j];
+      v[j] = fired ? 0 : y;
     }
   }
   for (int64_t j = 0; j < count; ++j) {
-    a.next_current(n, m0 + j) = to_float(c[j], W, bad_c[j]);
+    a.next_current(n, m0 + j) = to_float(current.c[j], W, current.bad[j]);
     a.next_voltage(n, m0 + j) = to_float(v[j], W, bad_v[j]);
   }
 }
 
 template <typename scalar_t, bool kUnit>
-void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
-  scalar_t kc[kBlock], kv[kBlock], adj_c[kBlock], adj_v[kBlock], acc_c[kBlock], acc_v[kBlock];
+void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count,
+                    std::vector<scalar_t>& currents) {
+  const scalar_t W = a.s_scale;
+  const int64_t T = a.T;
+  const int64_t xm = kUnit ? 1 : a.x.sm, gm = kUnit ? 1 : a.grad_spikes.sm, gvm = kUnit ? 1 : a.grad_voltage.sm,
+                vm = kUnit ? 1 : a.voltage.sm, em = kUnit ? 1 : a.events.sm, im = kUnit ? 1 : a.grad_input.sm;
+  // the currents c[t] (float, as the forward produced them), block-major so each step is contiguous
+  currents.resize(static_cast<size_t>(T * kWide));
+  {
+    CurrentBlock current(n, m0, count, a.current_decay, a.current_state, W);
+    const Unscale<scalar_t> unscale(static_cast<int64_t>(a.s_scale));
+    for (int64_t t = 0; t < T; ++t) {
+      const scalar_t* xt = a.x.row(n, m0) + t * a.x.st;
+      scalar_t* ct = currents.data() + t * kWide;
+      for (int64_t j = 0; j < count; ++j) ct[j] = current.step(j, xt[j * xm], W, unscale);
+    }
+  }
+  scalar_t kc[kWide], kv[kWide], adj_c[kWide], adj_v[kWide], acc_c[kWide], acc_v[kWide], slope[kWide];
   for (int64_t j = 0; j < count; ++j) {
     kc[j] = scalar_t(1) - a.current_decay(0, m0 + j) / scalar_t(kDecayOne);
     kv[j] = scalar_t(1) - a.voltage_decay(0, m0 + j) / scalar_t(kDecayOne);
@@ -68,34 +111,46 @@ void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int6
     acc_v[j] = 0;
   }
   const bool has_gv = a.grad_voltage.data != nullptr;
-  const int64_t gm = kUnit ? 1 : a.grad_spikes.sm, gvm = kUnit ? 1 : a.grad_voltage.sm,
-                cm = kUnit ? 1 : a.current.sm, vm = kUnit ? 1 : a.voltage.sm, em = kUnit ? 1 : a.events.sm,
-                im = kUnit ? 1 : a.grad_input.sm;
   const scalar_t level = a.spike_threshold, tau = a.tau_rho, height = a.scale_rho;
-  for (int64_t t = a.T - 1; t >= 0; --t) {
+  const bool graded = a.graded;
+  for (int64_t t = T - 1; t >= 0; --t) {
     const scalar_t* gs = a.grad_spikes.row(n, m0) + t * a.grad_spikes.st;
-    const scalar_t* gv = has_gv ? a.grad_voltage.row(n, m0) + t * a.grad_voltage.st : nullptr;
     const scalar_t* vt = a.voltage.row(n, m0) + t * a.voltage.st;
     scalar_t* gx = a.grad_input.row(n, m0) + t * a.grad_input.st;
-    // values entering step t: post-reset voltage and current of step t-1, or the initial states
-    const scalar_t* vb = t > 0 ? a.voltage.row(n, m0) + (t - 1) * a.voltage.st : nullptr;
-    const scalar_t* cb = t > 0 ? a.current.row(n, m0) + (t - 1) * a.current.st : nullptr;
-    const bool* eb = t > 0 ? a.events.row(n, m0) + (t - 1) * a.events.st : nullptr;
-    for (int64_t j = 0; j < count; ++j) {
-      const scalar_t voltage = vt[j * vm];
-      const scalar_t distance = voltage - level;
-      const scalar_t slope = spike_slope(distance, laplace_bump(distance, tau, height), tau, height, a.graded);
-      scalar_t lv = gs[j * gm] * slope;
-      if (has_gv) lv = lv + gv[j * gvm];
-      lv = lv + adj_v[j];
-      const scalar_t v_before = t > 0 ? (eb[j * em] ? scalar_t(0) : vb[j * vm]) : a.voltage_state(n, m0 + j);
-      acc_v[j] += lv * v_before;
-      adj_v[j] = kv[j] * lv;
-      const scalar_t lc = lv + adj_c[j];
-      gx[j * im] = lc;
-      const scalar_t c_before = t > 0 ? cb[j * cm] : a.current_state(n, m0 + j);
-      acc_c[j] += lc * c_before;
-      adj_c[j] = kc[j] * lc;
+    // the surrogate slope of the spike at t (a separate loop without branches: it vectorises)
+    if (graded) {
+      for (int64_t j = 0; j < count; ++j) slope[j] = gs[j * gm] * graded_slope(vt[j * vm] - level, tau, height);
+    } else {
+      for (int64_t j = 0; j < count; ++j) slope[j] = gs[j * gm] * laplace_bump(vt[j * vm] - level, tau, height);
+    }
+    if (has_gv) {
+      const scalar_t* gv = a.grad_voltage.row(n, m0) + t * a.grad_voltage.st;
+      for (int64_t j = 0; j < count; ++j) slope[j] = slope[j] + gv[j * gvm];
+    }
+    if (t > 0) {
+      // values entering step t: the post-reset voltage and the current of step t-1
+      const scalar_t* vb = vt - a.voltage.st;
+      const bool* eb = a.events.row(n, m0) + (t - 1) * a.events.st;
+      const scalar_t* cb = currents.data() + (t - 1) * kWide;
+      for (int64_t j = 0; j < count; ++j) {
+        const scalar_t lv = slope[j] + adj_v[j];
+        acc_v[j] += lv * (eb[j * em] ? scalar_t(0) : vb[j * vm]);
+        adj_v[j] = kv[j] * lv;
+        const scalar_t lc = lv + adj_c[j];
+        gx[j * im] = lc;
+        acc_c[j] += lc * cb[j];
+        adj_c[j] = kc[j] * lc;
+      }
+    } else {
+      for (int64_t j = 0; j < count; ++j) {
+        const scalar_t lv = slope[j] + adj_v[j];
+        acc_v[j] += lv * a.voltage_state(n, m0 + j);
+        adj_v[j] = kv[j] * lv;
+        const scalar_t lc = lv + adj_c[j];
+        gx[j * im] = lc;
+        acc_c[j] += lc * a.current_state(n, m0 + j);
+        adj_c[j] = kc[j] * lc;
+      }
     }
   }
   for (int64_t j = 0; j < count; ++j) {
@@ -110,9 +165,8 @@ void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int6
 
 template <typename S>
 void run(const CubaForward<S>& a) {
-  const bool unit =
-      a.x.sm == 1 && a.spikes.sm == 1 && a.current.sm == 1 && a.voltage.sm == 1 && a.events.sm == 1;
-  for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
+  const bool unit = a.x.sm == 1 && a.spikes.sm == 1 && a.voltage.sm == 1 && a.events.sm == 1;
+  for_each_wide_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
     if (unit) {
       forward_block<S, true>(a, n, m0, count);
     } else {
@@ -123,13 +177,15 @@ void run(const CubaForward<S>& a) {
 
 template <typename S>
 void run(const CubaBackward<S>& a) {
-  const bool unit = a.grad_spikes.sm == 1 && (a.grad_voltage.data == nullptr || a.grad_voltage.sm == 1) &&
-                    a.current.sm == 1 && a.voltage.sm == 1 && a.events.sm == 1 && a.grad_input.sm == 1;
-  for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
+  const bool unit = a.x.sm == 1 && a.grad_spikes.sm == 1 &&
+                    (a.grad_voltage.data == nullptr || a.grad_voltage.sm == 1) && a.voltage.sm == 1 &&
+                    a.events.sm == 1 && a.grad_input.sm == 1;
+  for_each_wide_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
+    thread_local std::vector<S> currents;  // scratch of T x 64 currents, reused by the thread's blocks
     if (unit) {
-      backward_block<S, true>(a, n, m0, count);
+      backward_block<S, true>(a, n, m0, count, currents);
     } else {
-      backward_block<S, false>(a, n, m0, count);
+      backward_block<S, false>(a, n, m0, count, currents);
     }
   });
 }

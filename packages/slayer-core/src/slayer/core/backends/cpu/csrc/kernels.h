@@ -96,7 +96,7 @@ struct AdaptiveResonatorForward {
 template <typename S>
 struct CubaForward {
   int64_t N, M, T;
-  Series<S> x, spikes, current, voltage;
+  Series<S> x, spikes, voltage;
   Series<bool> events;
   Plane<S> current_decay, voltage_decay, current_state, voltage_state, next_current, next_voltage;
   int64_t threshold;  // reset at y >= threshold (integer)
@@ -109,11 +109,12 @@ template <typename S>
 struct CubaBackward {
   int64_t N, M, T;
   Series<S> grad_spikes, grad_voltage;  // grad_voltage.data == nullptr: no voltage gradient
-  Series<S> current, voltage;
+  Series<S> x, voltage;  // the input: the current is recomputed from it (exactly as the forward did)
   Series<bool> events;
   Plane<S> grad_next_current, grad_next_voltage, current_decay, voltage_decay, current_state, voltage_state;
   S spike_threshold, tau_rho, scale_rho;
   bool graded;
+  S s_scale;
   Series<S> grad_input;
   Plane<S> grad_current_decay, grad_voltage_decay, grad_current_state, grad_voltage_state;
 };

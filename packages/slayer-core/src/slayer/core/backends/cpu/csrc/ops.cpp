@@ -328,9 +328,12 @@ void check_optional_like(const char* op, const char* name, const Tensor& x, cons
   if (x.numel()) check_like(op, name, x, like);
 }
 
-std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> cuba_forward(
-    const Tensor& x, const Tensor& current_decay, const Tensor& voltage_decay, const Tensor& current_state,
-    const Tensor& voltage_state, int64_t threshold, double spike_threshold, bool graded, int64_t s_scale) {
+std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> cuba_forward(const Tensor& x, const Tensor& current_decay,
+                                                                const Tensor& voltage_decay,
+                                                                const Tensor& current_state,
+                                                                const Tensor& voltage_state, int64_t threshold,
+                                                                double spike_threshold, bool graded,
+                                                                int64_t s_scale) {
   const char* op = "slayer_cpu::cuba_forward";
   check_series(op, "x", x);
   check_parameter(op, "current_decay", current_decay, x);
@@ -338,27 +341,27 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> cuba_forward(
   check_plane(op, "current_state", current_state, x);
   check_plane(op, "voltage_state", voltage_state, x);
   const auto dtype = x.scalar_type();
-  Tensor spikes = series_like(x, dtype), current = series_like(x, dtype), voltage = series_like(x, dtype);
-  Tensor events = series_like(x, at::kBool);
+  Tensor spikes = series_like(x, dtype), voltage = series_like(x, dtype), events = series_like(x, at::kBool);
   Tensor next_c = plane_like(x), next_v = plane_like(x);
   dispatch_float(x, [&](auto tag) {
     using S = decltype(tag);
-    run(CubaForward<S>{x.size(0), x.size(1), x.size(2), series<S>(x), series<S>(spikes), series<S>(current),
-                       series<S>(voltage), series<bool>(events), plane<S>(current_decay), plane<S>(voltage_decay),
+    run(CubaForward<S>{x.size(0), x.size(1), x.size(2), series<S>(x), series<S>(spikes), series<S>(voltage),
+                       series<bool>(events), plane<S>(current_decay), plane<S>(voltage_decay),
                        plane<S>(current_state), plane<S>(voltage_state), plane<S>(next_c), plane<S>(next_v),
                        threshold, static_cast<S>(spike_threshold), graded, static_cast<S>(s_scale)});
   });
-  return {spikes, current, voltage, next_c, next_v, events};
+  return {spikes, voltage, next_c, next_v, events};
 }
 
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> cuba_backward(
     const Tensor& grad_spikes, const Tensor& grad_voltage, const Tensor& grad_next_current,
-    const Tensor& grad_next_voltage, const Tensor& current, const Tensor& voltage, const Tensor& events,
+    const Tensor& grad_next_voltage, const Tensor& x, const Tensor& voltage, const Tensor& events,
     const Tensor& current_decay, const Tensor& voltage_decay, const Tensor& current_state,
-    const Tensor& voltage_state, double spike_threshold, double tau_rho, double scale_rho, bool graded) {
+    const Tensor& voltage_state, double spike_threshold, double tau_rho, double scale_rho, bool graded,
+    int64_t s_scale) {
   const char* op = "slayer_cpu::cuba_backward";
   check_series(op, "voltage", voltage);
-  check_like(op, "current", current, voltage);
+  check_like(op, "x", x, voltage);
   check_like(op, "grad_spikes", grad_spikes, voltage);
   check_optional_like(op, "grad_voltage", grad_voltage, voltage);
   check_events(op, events, voltage);
@@ -368,18 +371,18 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> cuba_backward(
   check_plane(op, "voltage_state", voltage_state, voltage);
   check_plane(op, "grad_next_current", grad_next_current, voltage);
   check_plane(op, "grad_next_voltage", grad_next_voltage, voltage);
-  Tensor grad_x = series_like(voltage, voltage.scalar_type());
+  Tensor grad_x = series_like(x, voltage.scalar_type());
   Tensor g_cd = plane_like(voltage), g_vd = plane_like(voltage), g_cs = plane_like(voltage),
          g_vs = plane_like(voltage);
   dispatch_float(voltage, [&](auto tag) {
     using S = decltype(tag);
     run(CubaBackward<S>{voltage.size(0), voltage.size(1), voltage.size(2), series<S>(grad_spikes),
-                        optional_series<S>(grad_voltage), series<S>(current), series<S>(voltage),
-                        series<bool>(events), plane<S>(grad_next_current), plane<S>(grad_next_voltage),
-                        plane<S>(current_decay), plane<S>(voltage_decay), plane<S>(current_state),
-                        plane<S>(voltage_state), static_cast<S>(spike_threshold), static_cast<S>(tau_rho),
-                        static_cast<S>(scale_rho), graded, series<S>(grad_x), plane<S>(g_cd), plane<S>(g_vd),
-                        plane<S>(g_cs), plane<S>(g_vs)});
+                        optional_series<S>(grad_voltage), series<S>(x), series<S>(voltage), series<bool>(events),
+                        plane<S>(grad_next_current), plane<S>(grad_next_voltage), plane<S>(current_decay),
+                        plane<S>(voltage_decay), plane<S>(current_state), plane<S>(voltage_state),
+                        static_cast<S>(spike_threshold), static_cast<S>(tau_rho), static_cast<S>(scale_rho), graded,
+                        static_cast<S>(s_scale), series<S>(grad_x), plane<S>(g_cd), plane<S>(g_vd), plane<S>(g_cs),
+                        plane<S>(g_vs)});
   });
   return {grad_x, g_cd, g_vd, g_cs, g_vs};
 }
@@ -494,12 +497,12 @@ TORCH_LIBRARY(slayer_cpu, m) {
   m.def(
       "cuba_forward(Tensor x, Tensor current_decay, Tensor voltage_decay, Tensor current_state,"
       " Tensor voltage_state, int threshold, float spike_threshold, bool graded, int s_scale)"
-      " -> (Tensor, Tensor, Tensor, Tensor, Tensor, Tensor)");
+      " -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "cuba_backward(Tensor grad_spikes, Tensor grad_voltage, Tensor grad_next_current, Tensor grad_next_voltage,"
-      " Tensor current, Tensor voltage, Tensor events, Tensor current_decay, Tensor voltage_decay,"
+      " Tensor x, Tensor voltage, Tensor events, Tensor current_decay, Tensor voltage_decay,"
       " Tensor current_state, Tensor voltage_state, float spike_threshold, float tau_rho, float scale_rho,"
-      " bool graded) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
+      " bool graded, int s_scale) -> (Tensor, Tensor, Tensor, Tensor, Tensor)");
   m.def(
       "alif_forward(Tensor x, Tensor current_decay, Tensor voltage_decay, Tensor ref_decay, Tensor th_decay,"
       " Tensor current_state, Tensor voltage_state, Tensor ref_state, Tensor th_state, int th_step, int th0,"

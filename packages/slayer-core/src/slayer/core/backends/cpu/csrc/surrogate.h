@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace slayer_cpu {
 
@@ -13,16 +15,45 @@ inline S spike_value(S voltage, S level, bool graded) {
   return graded ? fired * voltage : fired;
 }
 
+// exp(x) for x <= 0 in float32 without a library call, cheaper than the libm call: 2^n e^r with
+// n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (ln 2 split in two for exactness) and a degree-6
+// Taylor polynomial (relative error < 2e-7, about 2 ulp). Below -87 it returns about 1e-38 instead of a
+// denormal or 0; NaN stays NaN.
+inline float exp_nonpositive(float x) {
+  const float clamped = std::max(x, -87.0f);  // (x < -87) ? -87 : x, so NaN stays NaN
+  // round to nearest with the 1.5 * 2^23 trick (no SSE4.1 rounding instruction needed to vectorise)
+  const float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (clamped - n * 0.693359375f) + n * 2.12194440e-4f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+inline double exp_nonpositive(double x) { return std::exp(x); }
+
 // The Laplace bump scale_rho * exp(-|u| / tau) / (2 tau) at u = v - level.
 template <typename S>
 inline S laplace_bump(S distance, S tau, S scale_rho) {
-  return scale_rho * (std::exp(-std::abs(distance) / tau) / (S(2) * tau));
+  return scale_rho * (exp_nonpositive(-std::abs(distance) / tau) / (S(2) * tau));
+}
+
+// ∂s/∂v of a graded spike: scale_rho * exp(min(u, 0) / tau) (lava-dl's heuristic).
+template <typename S>
+inline S graded_slope(S distance, S tau, S scale_rho) {
+  return scale_rho * exp_nonpositive(std::min(distance, S(0)) / tau);
 }
 
 // ∂s/∂v: the bump (binary) or scale_rho * exp(min(u, 0) / tau) (graded, lava-dl's heuristic).
 template <typename S>
 inline S spike_slope(S distance, S bump, S tau, S scale_rho, bool graded) {
-  return graded ? scale_rho * std::exp(std::min(distance, S(0)) / tau) : bump;
+  return graded ? scale_rho * exp_nonpositive(std::min(distance, S(0)) / tau) : bump;
 }
 
 }  // namespace slayer_cpu
