@@ -55,3 +55,11 @@ def test_bad_constructor_arguments():
         cuba.Neuron(1.0, (0.1, 0.2, 0.3), 0.1, shared_param=False)
     with pytest.raises(ValueError, match="is a real-valued neuron; received complex=True"):
         base.Neuron(1.0, complex=True)
+
+
+def test_repr_names_the_model():
+    import slayer.neuron
+
+    assert repr(slayer.neuron.cuba.Neuron(1.25, 0.25, 0.03)).startswith("cuba.Neuron(threshold=1.25")
+    assert repr(slayer.neuron.rf.Neuron(1.0, 10, 0.1)).startswith("rf.Neuron(")
+    assert repr(slayer.neuron.adrf_iz.Neuron(1.0, 0.5, 10, 0.1, 0.1, 0.1)).startswith("adrf_iz.Neuron(")

@@ -196,6 +196,10 @@ class Neuron(CoreNeuron):
     def _model_name(self) -> str:
         return f"{type(self).__module__.rsplit('.', 1)[-1]}.{type(self).__qualname__}"
 
+    def _get_name(self) -> str:
+        # nn.Module's repr uses this: "cuba.Neuron(...)" says which of the seven Neuron classes it is.
+        return self._model_name
+
     def _real_input(self, x: object) -> torch.Tensor:
         x = check_real_input(x, self._model_name)
         self._identify_shape(x)
