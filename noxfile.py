@@ -31,6 +31,8 @@ DISTRIBUTIONS: dict[str, str] = {
     "slayer-blocks": "",
 }
 TEST_TOOLS = ("pytest>=8", "hypothesis>=6")
+#: test-only tools per distribution: triton runs the gpu backend's kernels on CPU tensors in its interpreter
+TEST_ONLY: dict[str, tuple[str, ...]] = {"slayer-core": ("triton>=3.2",)}
 #: peer libraries compared in benchmarks/ (installed only into the bench session)
 PEERS = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
 #: what the cross-package tests need beyond the five packages
@@ -70,7 +72,9 @@ def tests(session: nox.Session, package: str) -> None:
         session.run("python", "-m", "slayer", "plugins")
         session.run("pytest", "tests", *session.posargs, env=env, success_codes=[0, 5])
         return
-    session.install(*CONSTRAINTS, *TEST_TOOLS, *_local_requirements(package, DISTRIBUTIONS[package]))
+    session.install(
+        *CONSTRAINTS, *TEST_TOOLS, *TEST_ONLY.get(package, ()), *_local_requirements(package, DISTRIBUTIONS[package])
+    )
     session.run("python", "-m", "pip", "list", "--format=freeze", silent=False)
     # run from an empty directory so the tests import the installed package, not packages/*/src
     tests_dir = str(PACKAGES / package / "tests")
