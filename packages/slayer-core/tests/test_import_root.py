@@ -54,4 +54,5 @@ def test_python_dash_m_slayer_plugins_lists_core():
     header, _rule, *rows = result.stdout.splitlines()
     assert header.split() == ["plugin", "distribution", "version", "status", "registers"]
     [core] = [row for row in rows if row.startswith("slayer-core ")]
-    assert "backends: reference" in core
+    backends = core.split("backends: ", 1)[1].split(", ")
+    assert {"reference", "cpu", "gpu"} <= set(backends)
