@@ -53,10 +53,39 @@ def to_float(value, S_SCALE: tl.constexpr, DTYPE: tl.constexpr):
 
 @jit
 def block_of(M, BLOCK: tl.constexpr):
-    """``(sample, neurons)`` of this program: program ids run over samples x blocks of ``BLOCK`` neurons."""
+    """``(sample, neurons, live)`` of this program: program ids run over samples x blocks of ``BLOCK``
+    neurons; ``neurons`` ``(BLOCK,)`` int64 indices, ``live`` marks those ``< M`` (the last block's tail)."""
     pid = tl.program_id(0)
     blocks = (M + BLOCK - 1) // BLOCK  # not tl.cdiv: a standard-library @jit function (see _triton)
-    return (pid // blocks).to(tl.int64), (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    m = (pid % blocks) * BLOCK + tl.arange(0, BLOCK)
+    return (pid // blocks).to(tl.int64), m.to(tl.int64), m < M
+
+
+@jit
+def load_decay(ptr, m64, live):
+    """``(trunc(decay) as int64, valid)`` of a ``(M,)`` decay vector at neurons ``m64``."""
+    return decay_to_int(tl.load(ptr + m64, mask=live, other=0.0))
+
+
+@jit
+def load_retention(ptr, m64, live):
+    """``1 - decay / 4096`` in the float dtype (the backward kernels' linear retention)."""
+    return 1.0 - tl.load(ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+
+
+@jit
+def load_state(ptr, offsets, live, S_SCALE: tl.constexpr):
+    """``(trunc(state * s_scale) as int64, valid)`` of an ``(N, M)`` state at element ``offsets``."""
+    return scale_to_int(tl.load(ptr + offsets, mask=live, other=0.0), S_SCALE)
+
+
+@jit
+def advance(new, old, t, T, TILE_T: tl.constexpr):
+    """The state after bin ``t``: ``new``, but ``old`` past the end (the last time tile may run past ``T``)."""
+    if TILE_T == 1:
+        return new  # one bin per chunk: never past the end
+    else:
+        return tl.where(t < T, new, old)
 
 
 @jit
@@ -100,9 +129,21 @@ def aligned(offsets, ROW_ALIGN: tl.constexpr):
 
 
 @jit
+def row_of(n, m64, stride_n, stride_m, ROW_ALIGN: tl.constexpr):
+    """``(BLOCK,)`` int64 element offsets of sample ``n``, neurons ``m64`` (bin 0), with the alignment hint."""
+    return aligned(n * stride_n + m64 * stride_m, ROW_ALIGN)
+
+
+@jit
 def tile_offsets(row, t0, cols, stride_t):
     """Element offsets of a tile: ``row`` ``(BLOCK,)`` int64 neuron offsets, times ``t0 + cols``."""
     return row[:, None] + (t0 + cols)[None, :].to(tl.int64) * stride_t
+
+
+@jit
+def tile_mask(live, t0, cols, T):
+    """``(BLOCK, TILE_T)`` mask of a tile: live neurons, bins ``t0 + cols < T``."""
+    return live[:, None] & ((t0 + cols) < T)[None, :]
 
 
 @jit

@@ -95,14 +95,18 @@ def check_floats(device: torch.device, **tensors: Tensor) -> torch.dtype:
     return dtype
 
 
-def check_vector(name: str, v: Tensor, neurons: int) -> None:
-    if tuple(v.shape) != (neurons,):
-        raise ValueError(f"gpu backend: {name} must have shape ({neurons},), got {tuple(v.shape)}")
+def check_vectors(neurons: int, **vectors: Tensor) -> None:
+    """Each tensor (a decay) has shape ``(M,)``."""
+    for name, v in vectors.items():
+        if tuple(v.shape) != (neurons,):
+            raise ValueError(f"gpu backend: {name} must have shape ({neurons},), got {tuple(v.shape)}")
 
 
-def check_state(name: str, s: Tensor, batch: int, neurons: int) -> None:
-    if tuple(s.shape) != (batch, neurons):
-        raise ValueError(f"gpu backend: {name} must have shape ({batch}, {neurons}), got {tuple(s.shape)}")
+def check_states(batch: int, neurons: int, **states: Tensor) -> None:
+    """Each tensor (a state or a state gradient) has shape ``(N, M)``."""
+    for name, s in states.items():
+        if tuple(s.shape) != (batch, neurons):
+            raise ValueError(f"gpu backend: {name} must have shape ({batch}, {neurons}), got {tuple(s.shape)}")
 
 
 def check_events(events: Tensor, like: Tensor) -> None:
@@ -119,6 +123,15 @@ def as_bytes(events: Tensor) -> Tensor:
 
 def no_events(like: Tensor) -> Tensor:
     return torch.empty((0,), dtype=torch.bool, device=like.device)
+
+
+def events_arg(events: Tensor, reset: bool, placeholder: Tensor) -> tuple[Tensor, tuple[int, ...]]:
+    """The events pointer and strides a kernel takes: ``events`` as bytes, or without ``reset`` (no
+    events) ``placeholder`` with zero strides, never read or written."""
+    if reset:
+        ev = as_bytes(events)
+        return ev, ev.stride()
+    return placeholder, (0, 0, 0)
 
 
 def series_like(x: Tensor, dtype: torch.dtype | None = None) -> Tensor:
@@ -142,3 +155,21 @@ def on_device(x: Tensor):
     if x.device.type == "cuda":
         return torch.cuda.device(x.device)
     return contextlib.nullcontext()
+
+
+def launch(kernel, like: Tensor, tiles: Tiling, *args, **constexprs) -> None:
+    """Run ``kernel(*args)`` with one program per sample and block of neurons of ``like`` ``(N, M, T)``,
+    on ``like``'s device, with ``DTYPE`` (``like``'s float dtype) and the tiling's constexprs."""
+    batch, neurons, _ = like.shape
+    with on_device(like):
+        kernel[grid(batch, neurons, tiles.block)](
+            *args, DTYPE=triton_dtype(like.dtype), BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align,
+            num_warps=tiles.num_warps, **constexprs,
+        )  # fmt: skip
+
+
+def device_scalars(values: list[float], dtype: torch.dtype, device: torch.device) -> Tensor:
+    """Python floats as a ``(len(values),)`` tensor of ``dtype`` on ``device``, read by a kernel in that dtype
+    (a Triton float argument would be float32). Copied without waiting for the device: a blocking
+    host-to-device copy would synchronise the stream on every call."""
+    return torch.tensor(values, dtype=dtype).to(device, non_blocking=True)

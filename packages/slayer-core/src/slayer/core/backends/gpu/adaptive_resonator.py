@@ -13,13 +13,16 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
-    aligned,
+    advance,
     block_of,
     column,
-    decay_to_int,
+    load_decay,
+    load_state,
     or_nan,
     put,
+    row_of,
     scale_to_int,
+    tile_mask,
     tile_offsets,
     to_float,
 )
@@ -39,33 +42,31 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
 
-    sin, sin_ok = decay_to_int(tl.load(sin_ptr + m64, mask=live, other=0.0))
-    cos, cos_ok = decay_to_int(tl.load(cos_ptr + m64, mask=live, other=0.0))
-    re, re_ok = scale_to_int(tl.load(rs_ptr + n * srs_n + m64 * srs_m, mask=live, other=0.0), S_SCALE)
-    im, im_ok = scale_to_int(tl.load(is_ptr + n * sis_n + m64 * sis_m, mask=live, other=0.0), S_SCALE)
-    ref_d, ref_ok = decay_to_int(tl.load(ref_decay_ptr + m64, mask=live, other=0.0))
-    th_d, th_ok = decay_to_int(tl.load(th_decay_ptr + m64, mask=live, other=0.0))
+    sin, sin_ok = load_decay(sin_ptr, m64, live)
+    cos, cos_ok = load_decay(cos_ptr, m64, live)
+    re, re_ok = load_state(rs_ptr, n * srs_n + m64 * srs_m, live, S_SCALE)
+    im, im_ok = load_state(is_ptr, n * sis_n + m64 * sis_m, live, S_SCALE)
+    ref_d, ref_ok = load_decay(ref_decay_ptr, m64, live)
+    th_d, th_ok = load_decay(th_decay_ptr, m64, live)
     ref_retention, th_retention = DECAY_ONE - ref_d, DECAY_ONE - th_d
-    r, r_ok = scale_to_int(tl.load(refs_ptr + n * srefs_n + m64 * srefs_m, mask=live, other=0.0), S_SCALE)
-    th, t_ok = scale_to_int(tl.load(ths_ptr + n * sths_n + m64 * sths_m, mask=live, other=0.0), S_SCALE)
+    r, r_ok = load_state(refs_ptr, n * srefs_n + m64 * srefs_m, live, S_SCALE)
+    th, t_ok = load_state(ths_ptr, n * sths_n + m64 * sths_m, live, S_SCALE)
     res_bad = (sin_ok & cos_ok & re_ok & im_ok) == 0  # poisons re/im from the bin of the invalid value
     th_bad = res_bad | ((ref_ok & th_ok & r_ok & t_ok) == 0)  # poisons θ/r from the next bin on
-    xr_row = aligned(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
-    xi_row = aligned(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
-    re_row = aligned(n * sre_n + m64 * sre_m, ROW_ALIGN)
-    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
-    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    xr_row = row_of(n, m64, sxr_n, sxr_m, ROW_ALIGN)
+    xi_row = row_of(n, m64, sxi_n, sxi_m, ROW_ALIGN)
+    re_row = row_of(n, m64, sre_n, sre_m, ROW_ALIGN)
+    im_row = row_of(n, m64, sim_n, sim_m, ROW_ALIGN)
+    th_row = row_of(n, m64, sth_n, sth_m, ROW_ALIGN)
+    r_row = row_of(n, m64, sr_n, sr_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     for chunk in range(0, (T + TILE_T - 1) // TILE_T):
         t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         xrs = tl.load(xr_ptr + tile_offsets(xr_row, t0, cols, sxr_t), mask=mask, other=0.0)
         xis = tl.load(xi_ptr + tile_offsets(xi_row, t0, cols, sxi_t), mask=mask, other=0.0)
         res = tl.full((BLOCK, TILE_T), 0, DTYPE)
@@ -90,16 +91,12 @@ def _forward_kernel(
             fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
             new_r, new_th = jump_threshold(new_r, new_th, fired, th_step)
             new_th_bad = th_bad | x_bad
-            if TILE_T == 1:
-                re, im, r, th, res_bad, th_bad = new_re, new_im, new_r, new_th, new_res_bad, new_th_bad
-            else:  # the last tile may run past T
-                active = t0 + j < T
-                re = tl.where(active, new_re, re)
-                im = tl.where(active, new_im, im)
-                r = tl.where(active, new_r, r)
-                th = tl.where(active, new_th, th)
-                res_bad = tl.where(active, new_res_bad, res_bad)
-                th_bad = tl.where(active, new_th_bad, th_bad)
+            re = advance(new_re, re, t0 + j, T, TILE_T)
+            im = advance(new_im, im, t0 + j, T, TILE_T)
+            r = advance(new_r, r, t0 + j, T, TILE_T)
+            th = advance(new_th, th, t0 + j, T, TILE_T)
+            res_bad = advance(new_res_bad, res_bad, t0 + j, T, TILE_T)
+            th_bad = advance(new_th_bad, th_bad, t0 + j, T, TILE_T)
         tl.store(re_ptr + tile_offsets(re_row, t0, cols, sre_t), res, mask=mask)
         tl.store(im_ptr + tile_offsets(im_row, t0, cols, sim_t), ims, mask=mask)
         tl.store(th_out_ptr + tile_offsets(th_row, t0, cols, sth_t), ths, mask=mask)
@@ -132,31 +129,23 @@ def adaptive_resonator_forward(
     L.check_series("real", real)
     L.check_series("imag", imag, real.shape)
     batch, neurons, steps = real.shape
-    dtype = L.check_floats(
-        real.device, real=real, imag=imag, sin_decay=sin_decay, cos_decay=cos_decay, ref_decay=ref_decay,
-        th_decay=th_decay, real_state=real_state, imag_state=imag_state, ref_state=ref_state, th_state=th_state,
-    )  # fmt: skip
-    for name, v in (("sin_decay", sin_decay), ("cos_decay", cos_decay), ("ref_decay", ref_decay)):
-        L.check_vector(name, v, neurons)
-    L.check_vector("th_decay", th_decay, neurons)
-    for name, s in (("real_state", real_state), ("imag_state", imag_state), ("ref_state", ref_state)):
-        L.check_state(name, s, batch, neurons)
-    L.check_state("th_state", th_state, batch, neurons)
+    decays = {"sin_decay": sin_decay, "cos_decay": cos_decay, "ref_decay": ref_decay, "th_decay": th_decay}
+    states = {"real_state": real_state, "imag_state": imag_state, "ref_state": ref_state, "th_state": th_state}
+    L.check_floats(real.device, real=real, imag=imag, **decays, **states)
+    L.check_vectors(neurons, **decays)
+    L.check_states(batch, neurons, **states)
     re, im, th_out, r_out = L.series_like(real), L.series_like(imag), L.series_like(real), L.series_like(real)
-    states = [L.state_like(batch, neurons, real) for _ in range(4)]
+    nexts = [L.state_like(batch, neurons, real) for _ in range(4)]
     events = L.series_like(real, torch.bool)
     if batch * neurons == 0:
-        return (re, im, th_out, r_out, *states, events)
+        return (re, im, th_out, r_out, *nexts, events)
     ev = L.as_bytes(events)
-    tiles = L.tiling(real, imag, re, im, th_out, r_out)
-    with L.on_device(real):
-        _forward_kernel[L.grid(batch, neurons, tiles.block)](
-            real, imag, sin_decay, cos_decay, ref_decay, th_decay, real_state, imag_state, ref_state, th_state,
-            re, im, th_out, r_out, *states, ev,
-            neurons, steps, int(th_step), int(th0),
-            *real.stride(), *imag.stride(), *re.stride(), *im.stride(), *th_out.stride(), *r_out.stride(),
-            *ev.stride(), *real_state.stride(), *imag_state.stride(), *ref_state.stride(), *th_state.stride(),
-            S_SCALE=int(s_scale), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
-    return (re, im, th_out, r_out, *states, events)
+    L.launch(
+        _forward_kernel, real, L.tiling(real, imag, re, im, th_out, r_out),
+        real, imag, *decays.values(), *states.values(), re, im, th_out, r_out, *nexts, ev,
+        neurons, steps, int(th_step), int(th0),
+        *real.stride(), *imag.stride(), *re.stride(), *im.stride(), *th_out.stride(), *r_out.stride(),
+        *ev.stride(), *real_state.stride(), *imag_state.stride(), *ref_state.stride(), *th_state.stride(),
+        S_SCALE=int(s_scale),
+    )  # fmt: skip
+    return (re, im, th_out, r_out, *nexts, events)

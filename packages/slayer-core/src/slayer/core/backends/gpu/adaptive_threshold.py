@@ -15,14 +15,18 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
-    aligned,
+    advance,
     block_of,
     column,
-    decay_to_int,
+    load_decay,
+    load_retention,
+    load_state,
     or_nan,
     put,
+    row_of,
     rtz_shift,
     scale_to_int,
+    tile_mask,
     tile_offsets,
     to_float,
 )
@@ -51,30 +55,28 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, PHASE: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
 
-    ref_d, ref_ok = decay_to_int(tl.load(ref_decay_ptr + m64, mask=live, other=0.0))
-    th_d, th_ok = decay_to_int(tl.load(th_decay_ptr + m64, mask=live, other=0.0))
+    ref_d, ref_ok = load_decay(ref_decay_ptr, m64, live)
+    th_d, th_ok = load_decay(th_decay_ptr, m64, live)
     ref_retention, th_retention = DECAY_ONE - ref_d, DECAY_ONE - th_d
-    r, r_ok = scale_to_int(tl.load(rs_ptr + n * srs_n + m64 * srs_m, mask=live, other=0.0), S_SCALE)
-    th, t_ok = scale_to_int(tl.load(ts_ptr + n * sts_n + m64 * sts_m, mask=live, other=0.0), S_SCALE)
+    r, r_ok = load_state(rs_ptr, n * srs_n + m64 * srs_m, live, S_SCALE)
+    th, t_ok = load_state(ts_ptr, n * sts_n + m64 * sts_m, live, S_SCALE)
     ok = ref_ok & th_ok & r_ok & t_ok
     if PHASE:
-        im_before, b_ok = scale_to_int(tl.load(before_ptr + n * sb_n + m64 * sb_m, mask=live, other=0.0), S_SCALE)
+        im_before, b_ok = load_state(before_ptr, n * sb_n + m64 * sb_m, live, S_SCALE)
         ok = ok & b_ok
     bad = ok == 0
-    v_row = aligned(n * sv_n + m64 * sv_m, ROW_ALIGN)
-    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
-    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    v_row = row_of(n, m64, sv_n, sv_m, ROW_ALIGN)
+    im_row = row_of(n, m64, sim_n, sim_m, ROW_ALIGN)
+    th_row = row_of(n, m64, sth_n, sth_m, ROW_ALIGN)
+    r_row = row_of(n, m64, sr_n, sr_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     for chunk in range(0, (T + TILE_T - 1) // TILE_T):
         t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         vs = tl.load(v_ptr + tile_offsets(v_row, t0, cols, sv_t), mask=mask, other=0.0)
         if PHASE:
             ims = tl.load(im_ptr + tile_offsets(im_row, t0, cols, sim_t), mask=mask, other=0.0)
@@ -94,17 +96,11 @@ def _forward_kernel(
             fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
             new_r, new_th = jump_threshold(new_r, new_th, fired, th_step)
             new_bad = bad | (v_ok == 0)  # poisons from the next bin on
-            if TILE_T == 1:
-                r, th, bad = new_r, new_th, new_bad
-                if PHASE:
-                    im_before = im
-            else:  # the last tile may run past T
-                active = t0 + j < T
-                r = tl.where(active, new_r, r)
-                th = tl.where(active, new_th, th)
-                bad = tl.where(active, new_bad, bad)
-                if PHASE:
-                    im_before = tl.where(active, im, im_before)
+            r = advance(new_r, r, t0 + j, T, TILE_T)
+            th = advance(new_th, th, t0 + j, T, TILE_T)
+            bad = advance(new_bad, bad, t0 + j, T, TILE_T)
+            if PHASE:
+                im_before = advance(im, im_before, t0 + j, T, TILE_T)
         tl.store(th_out_ptr + tile_offsets(th_row, t0, cols, sth_t), ths, mask=mask)
         tl.store(r_out_ptr + tile_offsets(r_row, t0, cols, sr_t), rs, mask=mask)
         tl.store(events_ptr + tile_offsets(e_row, t0, cols, se_t), fired_tile, mask=mask)
@@ -125,13 +121,11 @@ def _backward_kernel(
 ):  # fmt: skip
     """Adjoint of ``r[t] = b r'[t-1]``, ``φ[t] = a φ'[t-1]`` (``φ = θ - θ0``) with the jumps
     ``r' = r + 2 s θ``, ``φ' = φ + s θ_step`` for fixed spikes ``s`` (the reference backend's rule)."""
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
 
-    ref_retention = 1.0 - tl.load(ref_decay_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
-    th_retention = 1.0 - tl.load(th_decay_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+    ref_retention = load_retention(ref_decay_ptr, m64, live)
+    th_retention = load_retention(th_decay_ptr, m64, live)
     base = to_float(tl.full((BLOCK,), th0, tl.int64), S_SCALE, DTYPE)
     step = to_float(tl.full((BLOCK,), th_step, tl.int64), S_SCALE, DTYPE)
     adj_r = tl.load(g_next_r_ptr + n * sgnr_n + m64 * sgnr_m, mask=live, other=0.0)
@@ -140,16 +134,16 @@ def _backward_kernel(
     grad_th = tl.full((BLOCK,), 0, DTYPE)
     later_r = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
     later_phi = tl.full((BLOCK,), 0, DTYPE)
-    gth_row = aligned(n * sgth_n + m64 * sgth_m, ROW_ALIGN)
-    gr_row = aligned(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
-    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    gth_row = row_of(n, m64, sgth_n, sgth_m, ROW_ALIGN)
+    gr_row = row_of(n, m64, sgr_n, sgr_m, ROW_ALIGN)
+    th_row = row_of(n, m64, sth_n, sth_m, ROW_ALIGN)
+    r_row = row_of(n, m64, sr_n, sr_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     chunks = (T + TILE_T - 1) // TILE_T
     for c in range(0, chunks):
         t0 = (chunks - 1 - c) * TILE_T
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         g_ths = tl.load(g_th_ptr + tile_offsets(gth_row, t0, cols, sgth_t), mask=mask, other=0.0)
         g_rs = tl.load(g_r_ptr + tile_offsets(gr_row, t0, cols, sgr_t), mask=mask, other=0.0)
         ths = tl.load(th_ptr + tile_offsets(th_row, t0, cols, sth_t), mask=mask, other=0.0)
@@ -204,31 +198,27 @@ def _threshold_forward(
     floats["th_state"] = th_state
     if phase:
         L.check_series("imag", imag, voltage.shape)
-        L.check_state("imag_state", imag_state, batch, neurons)
+        L.check_states(batch, neurons, imag_state=imag_state)
         floats.update(imag=imag, imag_state=imag_state)
-    dtype = L.check_floats(voltage.device, **floats)
-    L.check_vector("ref_decay", ref_decay, neurons)
-    L.check_vector("th_decay", th_decay, neurons)
-    L.check_state("ref_state", ref_state, batch, neurons)
-    L.check_state("th_state", th_state, batch, neurons)
+    L.check_floats(voltage.device, **floats)
+    L.check_vectors(neurons, ref_decay=ref_decay, th_decay=th_decay)
+    L.check_states(batch, neurons, ref_state=ref_state, th_state=th_state)
     th_out, r_out = L.series_like(voltage), L.series_like(voltage)
     next_r, next_th = L.state_like(batch, neurons, voltage), L.state_like(batch, neurons, voltage)
     events = L.series_like(voltage, torch.bool)
     if batch * neurons == 0:
         return th_out, r_out, next_r, next_th, events
-    im = imag if phase else voltage
+    im = imag if phase else voltage  # without the phase rule: placeholders, never read
     before = imag_state if phase else ref_state
-    tiles = L.tiling(voltage, im, th_out, r_out)
     ev = L.as_bytes(events)
-    with L.on_device(voltage):
-        _forward_kernel[L.grid(batch, neurons, tiles.block)](
-            voltage, im, ref_decay, th_decay, before, ref_state, th_state, th_out, r_out, next_r, next_th, ev,
-            neurons, steps, int(th_step), int(th0),
-            *voltage.stride(), *im.stride(), *th_out.stride(), *r_out.stride(), *ev.stride(),
-            *before.stride(), *ref_state.stride(), *th_state.stride(),
-            S_SCALE=int(s_scale), PHASE=phase, DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    L.launch(
+        _forward_kernel, voltage, L.tiling(voltage, im, th_out, r_out),
+        voltage, im, ref_decay, th_decay, before, ref_state, th_state, th_out, r_out, next_r, next_th, ev,
+        neurons, steps, int(th_step), int(th0),
+        *voltage.stride(), *im.stride(), *th_out.stride(), *r_out.stride(), *ev.stride(),
+        *before.stride(), *ref_state.stride(), *th_state.stride(),
+        S_SCALE=int(s_scale), PHASE=phase,
+    )  # fmt: skip
     return th_out, r_out, next_r, next_th, events
 
 
@@ -280,35 +270,32 @@ def adaptive_threshold_backward(
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """-> ``(grad_ref_decay (N, M), grad_th_decay (N, M), grad_ref_state, grad_th_state)``."""
     L.check_series("threshold_out", threshold_out)
-    for name, x in (("refractory_out", refractory_out), ("grad_threshold", grad_threshold)):
+    for name, x in (
+        ("refractory_out", refractory_out), ("grad_threshold", grad_threshold), ("grad_refractory", grad_refractory)
+    ):  # fmt: skip
         L.check_series(name, x, threshold_out.shape)
-    L.check_series("grad_refractory", grad_refractory, threshold_out.shape)
     batch, neurons, steps = threshold_out.shape
-    dtype = L.check_floats(
+    L.check_floats(
         threshold_out.device, threshold_out=threshold_out, refractory_out=refractory_out,
         grad_threshold=grad_threshold, grad_refractory=grad_refractory, grad_next_ref=grad_next_ref,
         grad_next_th=grad_next_th, ref_decay=ref_decay, th_decay=th_decay, ref_state=ref_state, th_state=th_state,
     )  # fmt: skip
-    L.check_vector("ref_decay", ref_decay, neurons)
-    L.check_vector("th_decay", th_decay, neurons)
-    for name, s in (("ref_state", ref_state), ("th_state", th_state)):
-        L.check_state(name, s, batch, neurons)
-    for name, s in (("grad_next_ref", grad_next_ref), ("grad_next_th", grad_next_th)):
-        L.check_state(name, s, batch, neurons)
+    L.check_vectors(neurons, ref_decay=ref_decay, th_decay=th_decay)
+    L.check_states(
+        batch, neurons, ref_state=ref_state, th_state=th_state, grad_next_ref=grad_next_ref, grad_next_th=grad_next_th
+    )
     L.check_events(events, threshold_out)
     grads = [L.state_like(batch, neurons, threshold_out) for _ in range(4)]
     if batch * neurons == 0:
         return tuple(grads)
-    tiles = L.tiling(threshold_out, refractory_out, grad_threshold, grad_refractory)
     ev = L.as_bytes(events)
-    with L.on_device(threshold_out):
-        _backward_kernel[L.grid(batch, neurons, tiles.block)](
-            grad_threshold, grad_refractory, grad_next_ref, grad_next_th, threshold_out, refractory_out, ev,
-            ref_decay, th_decay, ref_state, th_state, *grads,
-            neurons, steps, int(th_step), int(th0),
-            *grad_threshold.stride(), *grad_refractory.stride(), *threshold_out.stride(), *refractory_out.stride(),
-            *ev.stride(), *grad_next_ref.stride(), *grad_next_th.stride(), *ref_state.stride(), *th_state.stride(),
-            S_SCALE=int(s_scale), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    L.launch(
+        _backward_kernel, threshold_out, L.tiling(threshold_out, refractory_out, grad_threshold, grad_refractory),
+        grad_threshold, grad_refractory, grad_next_ref, grad_next_th, threshold_out, refractory_out, ev,
+        ref_decay, th_decay, ref_state, th_state, *grads,
+        neurons, steps, int(th_step), int(th0),
+        *grad_threshold.stride(), *grad_refractory.stride(), *threshold_out.stride(), *refractory_out.stride(),
+        *ev.stride(), *grad_next_ref.stride(), *grad_next_th.stride(), *ref_state.stride(), *th_state.stride(),
+        S_SCALE=int(s_scale),
+    )  # fmt: skip
     return tuple(grads)

@@ -14,16 +14,20 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
-    aligned,
+    advance,
     block_of,
     column,
-    decay_to_int,
+    load_decay,
+    load_retention,
+    load_state,
     or_nan,
     put,
+    row_of,
     rtz_shift,
     scale_to_int,
     spike,
     surrogate,
+    tile_mask,
     tile_offsets,
     to_float,
 )
@@ -41,31 +45,29 @@ def _forward_kernel(
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
     """Outputs share one layout (``so_*``: ``empty_like(x)``); states and decays are contiguous."""
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
     state = n * M + m64
 
-    cd, cd_ok = decay_to_int(tl.load(cd_ptr + m64, mask=live, other=0.0))
-    vd, vd_ok = decay_to_int(tl.load(vd_ptr + m64, mask=live, other=0.0))
-    rd, rd_ok = decay_to_int(tl.load(rd_ptr + m64, mask=live, other=0.0))
-    td, td_ok = decay_to_int(tl.load(td_ptr + m64, mask=live, other=0.0))
+    cd, cd_ok = load_decay(cd_ptr, m64, live)
+    vd, vd_ok = load_decay(vd_ptr, m64, live)
+    rd, rd_ok = load_decay(rd_ptr, m64, live)
+    td, td_ok = load_decay(td_ptr, m64, live)
     kc, kv, kr, kt = DECAY_ONE - cd, DECAY_ONE - vd, DECAY_ONE - rd, DECAY_ONE - td
-    c, c_ok = scale_to_int(tl.load(cs_ptr + state, mask=live, other=0.0), S_SCALE)
-    v, v_ok = scale_to_int(tl.load(vs_ptr + state, mask=live, other=0.0), S_SCALE)
-    r, r_ok = scale_to_int(tl.load(rs_ptr + state, mask=live, other=0.0), S_SCALE)
-    th, t_ok = scale_to_int(tl.load(ts_ptr + state, mask=live, other=0.0), S_SCALE)
+    c, c_ok = load_state(cs_ptr, state, live, S_SCALE)
+    v, v_ok = load_state(vs_ptr, state, live, S_SCALE)
+    r, r_ok = load_state(rs_ptr, state, live, S_SCALE)
+    th, t_ok = load_state(ts_ptr, state, live, S_SCALE)
     c_bad = (c_ok & cd_ok) == 0
     v_bad = (v_ok & vd_ok) == 0
     th_bad = (rd_ok & td_ok & r_ok & t_ok) == 0
-    x_row = aligned(n * sx_n + m64 * sx_m, ROW_ALIGN)
-    o_row = aligned(n * so_n + m64 * so_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    x_row = row_of(n, m64, sx_n, sx_m, ROW_ALIGN)
+    o_row = row_of(n, m64, so_n, so_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     for chunk in range(0, (T + TILE_T - 1) // TILE_T):
         t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
         cs = tl.full((BLOCK, TILE_T), 0, DTYPE)
         vs = tl.full((BLOCK, TILE_T), 0, DTYPE)
@@ -95,18 +97,13 @@ def _forward_kernel(
             rs = put(rs, cols, j, r_float, TILE_T)
             ss = put(ss, cols, j, spike(v_float, th_float + r_float, GRADED), TILE_T)
             fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
-            if TILE_T == 1:
-                c, v, r, th = new_c, new_v, new_r, new_th
-                c_bad, v_bad, th_bad = new_c_bad, new_v_bad, new_th_bad
-            else:  # the last tile may run past T
-                active = t0 + j < T
-                c = tl.where(active, new_c, c)
-                v = tl.where(active, new_v, v)
-                r = tl.where(active, new_r, r)
-                th = tl.where(active, new_th, th)
-                c_bad = tl.where(active, new_c_bad, c_bad)
-                v_bad = tl.where(active, new_v_bad, v_bad)
-                th_bad = tl.where(active, new_th_bad, th_bad)
+            c = advance(new_c, c, t0 + j, T, TILE_T)
+            v = advance(new_v, v, t0 + j, T, TILE_T)
+            r = advance(new_r, r, t0 + j, T, TILE_T)
+            th = advance(new_th, th, t0 + j, T, TILE_T)
+            c_bad = advance(new_c_bad, c_bad, t0 + j, T, TILE_T)
+            v_bad = advance(new_v_bad, v_bad, t0 + j, T, TILE_T)
+            th_bad = advance(new_th_bad, th_bad, t0 + j, T, TILE_T)
         o_off = tile_offsets(o_row, t0, cols, so_t)
         tl.store(c_ptr + o_off, cs, mask=mask)
         tl.store(v_ptr + o_off, vs, mask=mask)
@@ -132,18 +129,16 @@ def _backward_kernel(
     S_SCALE: tl.constexpr, HAS_GV: tl.constexpr, GRADED: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
     state = n * M + m64
     tau_rho = tl.load(scalars_ptr)
     scale_rho = tl.load(scalars_ptr + 1)
 
-    kc = 1.0 - tl.load(cd_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
-    kv = 1.0 - tl.load(vd_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
-    kr = 1.0 - tl.load(rd_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
-    kt = 1.0 - tl.load(td_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+    kc = load_retention(cd_ptr, m64, live)
+    kv = load_retention(vd_ptr, m64, live)
+    kr = load_retention(rd_ptr, m64, live)
+    kt = load_retention(td_ptr, m64, live)
     base = to_float(tl.full((BLOCK,), th0, tl.int64), S_SCALE, DTYPE)
     step = to_float(tl.full((BLOCK,), th_step, tl.int64), S_SCALE, DTYPE)
     adj_c = tl.load(gnc_ptr + state, mask=live, other=0.0)
@@ -153,19 +148,19 @@ def _backward_kernel(
     zero = tl.full((BLOCK,), 0, DTYPE)
     acc_c, acc_v, acc_r, acc_phi = zero, zero, zero, zero
     later_c, later_v, later_r, later_phi = zero, zero, zero, zero  # the totals of bin t + 1
-    gs_row = aligned(n * sgs_n + m64 * sgs_m, ROW_ALIGN)
-    gv_row = aligned(n * sgv_n + m64 * sgv_m, ROW_ALIGN)
-    c_row = aligned(n * sc_n + m64 * sc_m, ROW_ALIGN)
-    v_row = aligned(n * sv_n + m64 * sv_m, ROW_ALIGN)
-    th_row = aligned(n * sth_n + m64 * sth_m, ROW_ALIGN)
-    r_row = aligned(n * sr_n + m64 * sr_m, ROW_ALIGN)
-    gx_row = aligned(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    gs_row = row_of(n, m64, sgs_n, sgs_m, ROW_ALIGN)
+    gv_row = row_of(n, m64, sgv_n, sgv_m, ROW_ALIGN)
+    c_row = row_of(n, m64, sc_n, sc_m, ROW_ALIGN)
+    v_row = row_of(n, m64, sv_n, sv_m, ROW_ALIGN)
+    th_row = row_of(n, m64, sth_n, sth_m, ROW_ALIGN)
+    r_row = row_of(n, m64, sr_n, sr_m, ROW_ALIGN)
+    gx_row = row_of(n, m64, sgx_n, sgx_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     chunks = (T + TILE_T - 1) // TILE_T
     for k in range(0, chunks):
         t0 = (chunks - 1 - k) * TILE_T
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         g_spikes = tl.load(gs_ptr + tile_offsets(gs_row, t0, cols, sgs_t), mask=mask, other=0.0)
         if HAS_GV:
             g_volts = tl.load(gv_ptr + tile_offsets(gv_row, t0, cols, sgv_t), mask=mask, other=0.0)
@@ -251,28 +246,22 @@ def alif_forward(
     decays["th_decay"] = th_decay
     states = {"current_state": current_state, "voltage_state": voltage_state, "ref_state": ref_state}
     states["th_state"] = th_state
-    dtype = L.check_floats(x.device, x=x, **decays, **states)
-    for name, d in decays.items():
-        L.check_vector(name, d, neurons)
-    for name, s in states.items():
-        L.check_state(name, s, batch, neurons)
+    L.check_floats(x.device, x=x, **decays, **states)
+    L.check_vectors(neurons, **decays)
+    L.check_states(batch, neurons, **states)
     series = [L.series_like(x) for _ in range(5)]  # spikes, current, voltage, th, r
     nexts = [L.state_like(batch, neurons, x) for _ in range(4)]
     events = L.series_like(x, torch.bool)
     if batch * neurons == 0:
         return (*series, *nexts, events)
-    spikes, current, voltage, th, r = series
     ev = L.as_bytes(events)
-    tiles = L.tiling(x, spikes)
-    with L.on_device(x):
-        _forward_kernel[L.grid(batch, neurons, tiles.block)](
-            x, *decays.values(), *(s.contiguous() for s in states.values()),
-            spikes, current, voltage, th, r, *nexts, ev,
-            neurons, steps, int(th_step), int(th0),
-            *x.stride(), *spikes.stride(), *ev.stride(),
-            S_SCALE=int(s_scale), GRADED=bool(graded), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    L.launch(
+        _forward_kernel, x, L.tiling(x, series[0]),
+        x, *decays.values(), *(s.contiguous() for s in states.values()), *series, *nexts, ev,
+        neurons, steps, int(th_step), int(th0),
+        *x.stride(), *series[0].stride(), *ev.stride(),
+        S_SCALE=int(s_scale), GRADED=bool(graded),
+    )  # fmt: skip
     return (*series, *nexts, events)
 
 
@@ -321,28 +310,25 @@ def alif_backward(
     grad_nexts = {"grad_next_current": grad_next_current, "grad_next_voltage": grad_next_voltage}
     grad_nexts |= {"grad_next_ref": grad_next_ref, "grad_next_th": grad_next_th}
     dtype = L.check_floats(voltage.device, voltage=voltage, **series, **decays, **states, **grad_nexts)
-    for name, d in decays.items():
-        L.check_vector(name, d, neurons)
-    for name, s in (states | grad_nexts).items():
-        L.check_state(name, s, batch, neurons)
+    L.check_vectors(neurons, **decays)
+    L.check_states(batch, neurons, **states, **grad_nexts)
     L.check_events(events, voltage)
     grad_x = L.series_like(voltage)
     grads = [L.state_like(batch, neurons, voltage) for _ in range(8)]
     if batch * neurons == 0:
         return (grad_x, *grads)
-    scalars = torch.tensor([tau_rho, scale_rho], dtype=dtype, device=voltage.device)
-    gv = grad_voltage if has_gv else grad_spikes
+    scalars = L.device_scalars([tau_rho, scale_rho], dtype, voltage.device)
+    gv = grad_voltage if has_gv else grad_spikes  # without a voltage gradient: a placeholder, never read
     ev = L.as_bytes(events)
-    tiles = L.tiling(voltage, grad_spikes, current, grad_x)
-    with L.on_device(voltage):
-        _backward_kernel[L.grid(batch, neurons, tiles.block)](
-            grad_spikes, gv, *(g.contiguous() for g in grad_nexts.values()), current, voltage, threshold_out,
-            refractory_out, ev, *decays.values(), *(s.contiguous() for s in states.values()), scalars,
-            grad_x, *grads,
-            neurons, steps, int(th_step), int(th0),
-            *grad_spikes.stride(), *gv.stride(), *current.stride(), *voltage.stride(), *threshold_out.stride(),
-            *refractory_out.stride(), *ev.stride(), *grad_x.stride(),
-            S_SCALE=int(s_scale), HAS_GV=has_gv, GRADED=bool(graded), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    tiles = L.tiling(voltage, grad_spikes, gv, current, threshold_out, refractory_out, grad_x)
+    L.launch(
+        _backward_kernel, voltage, tiles,
+        grad_spikes, gv, *(g.contiguous() for g in grad_nexts.values()), current, voltage, threshold_out,
+        refractory_out, ev, *decays.values(), *(s.contiguous() for s in states.values()), scalars,
+        grad_x, *grads,
+        neurons, steps, int(th_step), int(th0),
+        *grad_spikes.stride(), *gv.stride(), *current.stride(), *voltage.stride(), *threshold_out.stride(),
+        *refractory_out.stride(), *ev.stride(), *grad_x.stride(),
+        S_SCALE=int(s_scale), HAS_GV=has_gv, GRADED=bool(graded),
+    )  # fmt: skip
     return (grad_x, *grads)

@@ -14,16 +14,20 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
-    aligned,
+    advance,
     block_of,
     column,
-    decay_to_int,
+    load_decay,
+    load_retention,
+    load_state,
     or_nan,
     put,
+    row_of,
     rtz_shift,
     scale_to_int,
     spike,
     surrogate,
+    tile_mask,
     tile_offsets,
     to_float,
 )
@@ -41,26 +45,24 @@ def _forward_kernel(
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
     """Outputs share one layout (``so_*``: ``empty_like(x)``); states and decays are contiguous."""
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
     level = tl.load(level_ptr)
 
-    cd, cd_ok = decay_to_int(tl.load(cd_ptr + m64, mask=live, other=0.0))
-    vd, vd_ok = decay_to_int(tl.load(vd_ptr + m64, mask=live, other=0.0))
+    cd, cd_ok = load_decay(cd_ptr, m64, live)
+    vd, vd_ok = load_decay(vd_ptr, m64, live)
     kc, kv = DECAY_ONE - cd, DECAY_ONE - vd
-    c, c_ok = scale_to_int(tl.load(cs_ptr + n * M + m64, mask=live, other=0.0), S_SCALE)
-    v, v_ok = scale_to_int(tl.load(vs_ptr + n * M + m64, mask=live, other=0.0), S_SCALE)
+    c, c_ok = load_state(cs_ptr, n * M + m64, live, S_SCALE)
+    v, v_ok = load_state(vs_ptr, n * M + m64, live, S_SCALE)
     c_bad = (c_ok & cd_ok) == 0
     v_bad = (v_ok & vd_ok) == 0
-    x_row = aligned(n * sx_n + m64 * sx_m, ROW_ALIGN)
-    o_row = aligned(n * so_n + m64 * so_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    x_row = row_of(n, m64, sx_n, sx_m, ROW_ALIGN)
+    o_row = row_of(n, m64, so_n, so_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     for chunk in range(0, (T + TILE_T - 1) // TILE_T):
         t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
         vs = tl.full((BLOCK, TILE_T), 0, DTYPE)
         ss = tl.full((BLOCK, TILE_T), 0, DTYPE)
@@ -79,14 +81,10 @@ def _forward_kernel(
             vs = put(vs, cols, j, v_float, TILE_T)
             ss = put(ss, cols, j, spike(v_float, level, GRADED), TILE_T)
             fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
-            if TILE_T == 1:
-                c, v, c_bad, v_bad = new_c, new_v, new_c_bad, new_v_bad
-            else:  # the last tile may run past T
-                active = t0 + j < T
-                c = tl.where(active, new_c, c)
-                v = tl.where(active, new_v, v)
-                c_bad = tl.where(active, new_c_bad, c_bad)
-                v_bad = tl.where(active, new_v_bad, v_bad)
+            c = advance(new_c, c, t0 + j, T, TILE_T)
+            v = advance(new_v, v, t0 + j, T, TILE_T)
+            c_bad = advance(new_c_bad, c_bad, t0 + j, T, TILE_T)
+            v_bad = advance(new_v_bad, v_bad, t0 + j, T, TILE_T)
         o_off = tile_offsets(o_row, t0, cols, so_t)
         tl.store(v_ptr + o_off, vs, mask=mask)
         tl.store(spikes_ptr + o_off, ss, mask=mask)
@@ -106,33 +104,31 @@ def _backward_kernel(
     HAS_GV: tl.constexpr, GRADED: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
     level = tl.load(scalars_ptr)
     tau_rho = tl.load(scalars_ptr + 1)
     scale_rho = tl.load(scalars_ptr + 2)
 
-    kc = 1.0 - tl.load(cd_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
-    kv = 1.0 - tl.load(vd_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+    kc = load_retention(cd_ptr, m64, live)
+    kv = load_retention(vd_ptr, m64, live)
     adj_c = tl.load(gnc_ptr + n * M + m64, mask=live, other=0.0)
     adj_v = tl.load(gnv_ptr + n * M + m64, mask=live, other=0.0)
     acc_c = tl.full((BLOCK,), 0, DTYPE)
     acc_v = tl.full((BLOCK,), 0, DTYPE)
     later_c = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
     later_v = tl.full((BLOCK,), 0, DTYPE)
-    gs_row = aligned(n * sgs_n + m64 * sgs_m, ROW_ALIGN)
-    gv_row = aligned(n * sgv_n + m64 * sgv_m, ROW_ALIGN)
-    c_row = aligned(n * sc_n + m64 * sc_m, ROW_ALIGN)
-    v_row = aligned(n * sv_n + m64 * sv_m, ROW_ALIGN)
-    gx_row = aligned(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    gs_row = row_of(n, m64, sgs_n, sgs_m, ROW_ALIGN)
+    gv_row = row_of(n, m64, sgv_n, sgv_m, ROW_ALIGN)
+    c_row = row_of(n, m64, sc_n, sc_m, ROW_ALIGN)
+    v_row = row_of(n, m64, sv_n, sv_m, ROW_ALIGN)
+    gx_row = row_of(n, m64, sgx_n, sgx_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     chunks = (T + TILE_T - 1) // TILE_T
     for k in range(0, chunks):
         t0 = (chunks - 1 - k) * TILE_T
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         g_spikes = tl.load(gs_ptr + tile_offsets(gs_row, t0, cols, sgs_t), mask=mask, other=0.0)
         if HAS_GV:
             g_volts = tl.load(gv_ptr + tile_offsets(gv_row, t0, cols, sgv_t), mask=mask, other=0.0)
@@ -190,27 +186,23 @@ def cuba_forward(
         x.device, x=x, current_decay=current_decay, voltage_decay=voltage_decay, current_state=current_state,
         voltage_state=voltage_state,
     )  # fmt: skip
-    L.check_vector("current_decay", current_decay, neurons)
-    L.check_vector("voltage_decay", voltage_decay, neurons)
-    L.check_state("current_state", current_state, batch, neurons)
-    L.check_state("voltage_state", voltage_state, batch, neurons)
+    L.check_vectors(neurons, current_decay=current_decay, voltage_decay=voltage_decay)
+    L.check_states(batch, neurons, current_state=current_state, voltage_state=voltage_state)
     spikes, voltage = L.series_like(x), L.series_like(x)
     next_c, next_v = L.state_like(batch, neurons, x), L.state_like(batch, neurons, x)
     events = L.series_like(x, torch.bool)
     if batch * neurons == 0:
         return spikes, voltage, next_c, next_v, events
-    level = torch.full((1,), spike_threshold, dtype=dtype, device=x.device)  # in the dtype, as torch compares
+    level = L.device_scalars([spike_threshold], dtype, x.device)  # in the dtype, as torch compares
     ev = L.as_bytes(events)
-    tiles = L.tiling(x, spikes)
-    with L.on_device(x):
-        _forward_kernel[L.grid(batch, neurons, tiles.block)](
-            x, current_decay, voltage_decay, current_state.contiguous(), voltage_state.contiguous(), level,
-            spikes, voltage, next_c, next_v, ev,
-            neurons, steps, int(threshold),
-            *x.stride(), *spikes.stride(), *ev.stride(),
-            S_SCALE=int(s_scale), GRADED=bool(graded), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    L.launch(
+        _forward_kernel, x, L.tiling(x, spikes),
+        x, current_decay, voltage_decay, current_state.contiguous(), voltage_state.contiguous(), level,
+        spikes, voltage, next_c, next_v, ev,
+        neurons, steps, int(threshold),
+        *x.stride(), *spikes.stride(), *ev.stride(),
+        S_SCALE=int(s_scale), GRADED=bool(graded),
+    )  # fmt: skip
     return spikes, voltage, next_c, next_v, events
 
 
@@ -240,17 +232,12 @@ def cuba_backward(
     series = {"grad_spikes": grad_spikes, "x": x} | ({"grad_voltage": grad_voltage} if has_gv else {})
     for name, s in series.items():
         L.check_series(name, s, voltage.shape)
-    dtype = L.check_floats(
-        voltage.device, voltage=voltage, **series, grad_next_current=grad_next_current,
-        grad_next_voltage=grad_next_voltage, current_decay=current_decay, voltage_decay=voltage_decay,
-        current_state=current_state, voltage_state=voltage_state,
-    )  # fmt: skip
-    L.check_vector("current_decay", current_decay, neurons)
-    L.check_vector("voltage_decay", voltage_decay, neurons)
-    for name, s in (("current_state", current_state), ("voltage_state", voltage_state)):
-        L.check_state(name, s, batch, neurons)
-    for name, s in (("grad_next_current", grad_next_current), ("grad_next_voltage", grad_next_voltage)):
-        L.check_state(name, s, batch, neurons)
+    decays = {"current_decay": current_decay, "voltage_decay": voltage_decay}
+    states = {"current_state": current_state, "voltage_state": voltage_state}
+    grad_nexts = {"grad_next_current": grad_next_current, "grad_next_voltage": grad_next_voltage}
+    dtype = L.check_floats(voltage.device, voltage=voltage, **series, **grad_nexts, **decays, **states)
+    L.check_vectors(neurons, **decays)
+    L.check_states(batch, neurons, **states, **grad_nexts)
     L.check_events(events, voltage)
     grad_x = L.series_like(x)
     grads = [L.state_like(batch, neurons, voltage) for _ in range(4)]
@@ -258,19 +245,17 @@ def cuba_backward(
         return (grad_x, *grads)
     # the forward does not store the current: recompute it (the same integer recursion, bit for bit)
     current, _, _ = leaky_integrator_forward(x, current_decay, current_state, False, 0, s_scale)
-    scalars = torch.tensor([spike_threshold, tau_rho, scale_rho], dtype=dtype, device=voltage.device)
-    gv = grad_voltage if has_gv else grad_spikes
+    scalars = L.device_scalars([spike_threshold, tau_rho, scale_rho], dtype, voltage.device)
+    gv = grad_voltage if has_gv else grad_spikes  # without a voltage gradient: a placeholder, never read
     ev = L.as_bytes(events)
-    tiles = L.tiling(voltage, grad_spikes, current, grad_x)
-    with L.on_device(voltage):
-        _backward_kernel[L.grid(batch, neurons, tiles.block)](
-            grad_spikes, gv, grad_next_current.contiguous(), grad_next_voltage.contiguous(), current, voltage, ev,
-            current_decay, voltage_decay, current_state.contiguous(), voltage_state.contiguous(), scalars,
-            grad_x, *grads,
-            neurons, steps,
-            *grad_spikes.stride(), *gv.stride(), *current.stride(), *voltage.stride(), *ev.stride(),
-            *grad_x.stride(),
-            HAS_GV=has_gv, GRADED=bool(graded), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    L.launch(
+        _backward_kernel, voltage, L.tiling(voltage, grad_spikes, gv, current, grad_x),
+        grad_spikes, gv, grad_next_current.contiguous(), grad_next_voltage.contiguous(), current, voltage, ev,
+        current_decay, voltage_decay, current_state.contiguous(), voltage_state.contiguous(), scalars,
+        grad_x, *grads,
+        neurons, steps,
+        *grad_spikes.stride(), *gv.stride(), *current.stride(), *voltage.stride(), *ev.stride(),
+        *grad_x.stride(),
+        HAS_GV=has_gv, GRADED=bool(graded),
+    )  # fmt: skip
     return (grad_x, *grads)

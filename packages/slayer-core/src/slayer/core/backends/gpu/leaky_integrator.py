@@ -13,14 +13,18 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
-    aligned,
+    advance,
     block_of,
     column,
-    decay_to_int,
+    load_decay,
+    load_retention,
+    load_state,
     or_nan,
     put,
+    row_of,
     rtz_shift,
     scale_to_int,
+    tile_mask,
     tile_offsets,
     to_float,
 )
@@ -35,22 +39,20 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
 
-    d, d_ok = decay_to_int(tl.load(decay_ptr + m64, mask=live, other=0.0))
+    d, d_ok = load_decay(decay_ptr, m64, live)
     retention = DECAY_ONE - d
-    y, y_ok = scale_to_int(tl.load(state_ptr + n * ss_n + m64 * ss_m, mask=live, other=0.0), S_SCALE)
+    y, y_ok = load_state(state_ptr, n * ss_n + m64 * ss_m, live, S_SCALE)
     bad = (d_ok & y_ok) == 0
-    x_row = aligned(n * sx_n + m64 * sx_m, ROW_ALIGN)
-    o_row = aligned(n * so_n + m64 * so_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    x_row = row_of(n, m64, sx_n, sx_m, ROW_ALIGN)
+    o_row = row_of(n, m64, so_n, so_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     for chunk in range(0, (T + TILE_T - 1) // TILE_T):
         t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         xs = tl.load(x_ptr + tile_offsets(x_row, t0, cols, sx_t), mask=mask, other=0.0)
         outs = tl.full((BLOCK, TILE_T), 0, DTYPE)
         fired_tile = tl.full((BLOCK, TILE_T), 0, tl.uint8)
@@ -63,12 +65,8 @@ def _forward_kernel(
                 fired = new_y >= threshold
                 fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
                 new_y = tl.where(fired, 0, new_y)
-            if TILE_T == 1:
-                y, bad = new_y, new_bad
-            else:  # the last tile may run past T
-                active = t0 + j < T
-                y = tl.where(active, new_y, y)
-                bad = tl.where(active, new_bad, bad)
+            y = advance(new_y, y, t0 + j, T, TILE_T)
+            bad = advance(new_bad, bad, t0 + j, T, TILE_T)
         tl.store(out_ptr + tile_offsets(o_row, t0, cols, so_t), outs, mask=mask)
         if RESET:
             tl.store(events_ptr + tile_offsets(e_row, t0, cols, se_t), fired_tile, mask=mask)
@@ -84,24 +82,22 @@ def _backward_kernel(
     RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
 
-    retention = 1.0 - tl.load(decay_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
+    retention = load_retention(decay_ptr, m64, live)
     adjoint = tl.load(g_next_ptr + n * sgn_n + m64 * sgn_m, mask=live, other=0.0)
     grad_retention = tl.full((BLOCK,), 0, DTYPE)
     later_total = tl.full((BLOCK,), 0, DTYPE)  # the total of bin t + 1
-    g_row = aligned(n * sg_n + m64 * sg_m, ROW_ALIGN)
-    y_row = aligned(n * sy_n + m64 * sy_m, ROW_ALIGN)
-    gx_row = aligned(n * sgx_n + m64 * sgx_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    g_row = row_of(n, m64, sg_n, sg_m, ROW_ALIGN)
+    y_row = row_of(n, m64, sy_n, sy_m, ROW_ALIGN)
+    gx_row = row_of(n, m64, sgx_n, sgx_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     chunks = (T + TILE_T - 1) // TILE_T
     for c in range(0, chunks):
         t0 = (chunks - 1 - c) * TILE_T
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         gs = tl.load(g_ptr + tile_offsets(g_row, t0, cols, sg_t), mask=mask, other=0.0)
         ys = tl.load(y_ptr + tile_offsets(y_row, t0, cols, sy_t), mask=mask, other=0.0)
         if RESET:
@@ -133,25 +129,22 @@ def leaky_integrator_forward(
     """x ``(N, M, T)`` any strides, decay ``(M,)``, state ``(N, M)`` -> ``(output, next_state, events)``."""
     L.check_series("x", x)
     batch, neurons, steps = x.shape
-    dtype = L.check_floats(x.device, x=x, decay=decay, state=state)
-    L.check_vector("decay", decay, neurons)
-    L.check_state("state", state, batch, neurons)
+    L.check_floats(x.device, x=x, decay=decay, state=state)
+    L.check_vectors(neurons, decay=decay)
+    L.check_states(batch, neurons, state=state)
     output = L.series_like(x)
     next_state = L.state_like(batch, neurons, x)
     events = L.series_like(x, torch.bool) if reset else L.no_events(x)
     if batch * neurons == 0:
         return output, next_state, events
-    ev = L.as_bytes(events) if reset else output
-    ev_strides = ev.stride() if reset else (0, 0, 0)
-    tiles = L.tiling(x, output)
-    with L.on_device(x):
-        _forward_kernel[L.grid(batch, neurons, tiles.block)](
-            x, decay, state, output, next_state, ev,
-            neurons, steps, int(threshold) if reset else 0,
-            *x.stride(), *output.stride(), *ev_strides, *state.stride(),
-            S_SCALE=int(s_scale), RESET=bool(reset), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    ev, ev_strides = L.events_arg(events, reset, output)
+    L.launch(
+        _forward_kernel, x, L.tiling(x, output),
+        x, decay, state, output, next_state, ev,
+        neurons, steps, int(threshold) if reset else 0,
+        *x.stride(), *output.stride(), *ev_strides, *state.stride(),
+        S_SCALE=int(s_scale), RESET=bool(reset),
+    )  # fmt: skip
     return output, next_state, events
 
 
@@ -168,15 +161,14 @@ def leaky_integrator_backward(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """-> ``(grad_input (N, M, T) laid out like output, grad_decay (N, M), grad_state (N, M))``."""
     L.check_series("output", output)
-    batch, neurons, _ = output.shape
+    batch, neurons, steps = output.shape
     L.check_series("grad_output", grad_output, output.shape)
-    dtype = L.check_floats(
+    L.check_floats(
         output.device, output=output, grad_output=grad_output, grad_next_state=grad_next_state, decay=decay,
         state=state,
     )  # fmt: skip
-    L.check_vector("decay", decay, neurons)
-    L.check_state("state", state, batch, neurons)
-    L.check_state("grad_next_state", grad_next_state, batch, neurons)
+    L.check_vectors(neurons, decay=decay)
+    L.check_states(batch, neurons, state=state, grad_next_state=grad_next_state)
     if reset:
         L.check_events(events, output)
     grad_input = L.series_like(output)
@@ -184,16 +176,13 @@ def leaky_integrator_backward(
     grad_state = L.state_like(batch, neurons, output)
     if batch * neurons == 0:
         return grad_input, grad_decay, grad_state
-    ev = L.as_bytes(events) if reset else output
-    ev_strides = ev.stride() if reset else (0, 0, 0)
-    tiles = L.tiling(output, grad_output, grad_input)
-    with L.on_device(output):
-        _backward_kernel[L.grid(batch, neurons, tiles.block)](
-            grad_output, grad_next_state, output, ev, decay, state, grad_input, grad_decay, grad_state,
-            neurons, output.shape[2],
-            *grad_output.stride(), *output.stride(), *ev_strides, *grad_input.stride(), *state.stride(),
-            *grad_next_state.stride(),
-            RESET=bool(reset), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    ev, ev_strides = L.events_arg(events, reset, output)
+    L.launch(
+        _backward_kernel, output, L.tiling(output, grad_output, grad_input),
+        grad_output, grad_next_state, output, ev, decay, state, grad_input, grad_decay, grad_state,
+        neurons, steps,
+        *grad_output.stride(), *output.stride(), *ev_strides, *grad_input.stride(), *state.stride(),
+        *grad_next_state.stride(),
+        RESET=bool(reset),
+    )  # fmt: skip
     return grad_input, grad_decay, grad_state

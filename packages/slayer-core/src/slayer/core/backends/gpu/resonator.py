@@ -14,14 +14,17 @@ from torch import Tensor
 from . import _launch as L
 from ._arith import (
     DECAY_ONE,
-    aligned,
+    advance,
     block_of,
     column,
-    decay_to_int,
+    load_decay,
+    load_state,
     or_nan,
     put,
+    row_of,
     rtz_shift,
     scale_to_int,
+    tile_mask,
     tile_offsets,
     to_float,
 )
@@ -43,25 +46,23 @@ def _forward_kernel(
     S_SCALE: tl.constexpr, RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
 
-    sin, sin_ok = decay_to_int(tl.load(sin_ptr + m64, mask=live, other=0.0))
-    cos, cos_ok = decay_to_int(tl.load(cos_ptr + m64, mask=live, other=0.0))
-    re, re_ok = scale_to_int(tl.load(rs_ptr + n * srs_n + m64 * srs_m, mask=live, other=0.0), S_SCALE)
-    im, im_ok = scale_to_int(tl.load(is_ptr + n * sis_n + m64 * sis_m, mask=live, other=0.0), S_SCALE)
+    sin, sin_ok = load_decay(sin_ptr, m64, live)
+    cos, cos_ok = load_decay(cos_ptr, m64, live)
+    re, re_ok = load_state(rs_ptr, n * srs_n + m64 * srs_m, live, S_SCALE)
+    im, im_ok = load_state(is_ptr, n * sis_n + m64 * sis_m, live, S_SCALE)
     bad = (sin_ok & cos_ok & re_ok & im_ok) == 0
-    xr_row = aligned(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
-    xi_row = aligned(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
-    re_row = aligned(n * sre_n + m64 * sre_m, ROW_ALIGN)
-    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    xr_row = row_of(n, m64, sxr_n, sxr_m, ROW_ALIGN)
+    xi_row = row_of(n, m64, sxi_n, sxi_m, ROW_ALIGN)
+    re_row = row_of(n, m64, sre_n, sre_m, ROW_ALIGN)
+    im_row = row_of(n, m64, sim_n, sim_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     for chunk in range(0, (T + TILE_T - 1) // TILE_T):
         t0 = chunk * TILE_T  # a multiple of TILE_T the compiler can see (aligned tile loads)
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         xrs = tl.load(xr_ptr + tile_offsets(xr_row, t0, cols, sxr_t), mask=mask, other=0.0)
         xis = tl.load(xi_ptr + tile_offsets(xi_row, t0, cols, sxi_t), mask=mask, other=0.0)
         res = tl.full((BLOCK, TILE_T), 0, DTYPE)
@@ -81,13 +82,9 @@ def _forward_kernel(
                 fired_tile = put(fired_tile, cols, j, fired.to(tl.uint8), TILE_T)
                 new_re = tl.where(fired, 0, new_re)
                 new_im = tl.where(fired, threshold - 1, new_im)
-            if TILE_T == 1:
-                re, im, bad = new_re, new_im, new_bad
-            else:  # the last tile may run past T
-                active = t0 + j < T
-                re = tl.where(active, new_re, re)
-                im = tl.where(active, new_im, im)
-                bad = tl.where(active, new_bad, bad)
+            re = advance(new_re, re, t0 + j, T, TILE_T)
+            im = advance(new_im, im, t0 + j, T, TILE_T)
+            bad = advance(new_bad, bad, t0 + j, T, TILE_T)
         tl.store(re_ptr + tile_offsets(re_row, t0, cols, sre_t), res, mask=mask)
         tl.store(im_ptr + tile_offsets(im_row, t0, cols, sim_t), ims, mask=mask)
         if RESET:
@@ -107,9 +104,7 @@ def _backward_kernel(
     S_SCALE: tl.constexpr, RESET: tl.constexpr, DTYPE: tl.constexpr,
     BLOCK: tl.constexpr, TILE_T: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
-    n, m = block_of(M, BLOCK)
-    live = m < M
-    m64 = m.to(tl.int64)
+    n, m64, live = block_of(M, BLOCK)
     cols = tl.arange(0, TILE_T)
 
     sin = tl.load(sin_ptr + m64, mask=live, other=0.0) * (1.0 / DECAY_ONE)
@@ -121,18 +116,18 @@ def _backward_kernel(
     grad_cos = tl.full((BLOCK,), 0, DTYPE)
     later_re = tl.full((BLOCK,), 0, DTYPE)  # the totals of bin t + 1
     later_im = tl.full((BLOCK,), 0, DTYPE)
-    gr_row = aligned(n * sgr_n + m64 * sgr_m, ROW_ALIGN)
-    gi_row = aligned(n * sgi_n + m64 * sgi_m, ROW_ALIGN)
-    re_row = aligned(n * sre_n + m64 * sre_m, ROW_ALIGN)
-    im_row = aligned(n * sim_n + m64 * sim_m, ROW_ALIGN)
-    xr_row = aligned(n * sxr_n + m64 * sxr_m, ROW_ALIGN)
-    xi_row = aligned(n * sxi_n + m64 * sxi_m, ROW_ALIGN)
-    e_row = n * se_n + m64 * se_m
+    gr_row = row_of(n, m64, sgr_n, sgr_m, ROW_ALIGN)
+    gi_row = row_of(n, m64, sgi_n, sgi_m, ROW_ALIGN)
+    re_row = row_of(n, m64, sre_n, sre_m, ROW_ALIGN)
+    im_row = row_of(n, m64, sim_n, sim_m, ROW_ALIGN)
+    xr_row = row_of(n, m64, sxr_n, sxr_m, ROW_ALIGN)
+    xi_row = row_of(n, m64, sxi_n, sxi_m, ROW_ALIGN)
+    e_row = row_of(n, m64, se_n, se_m, 1)
 
     chunks = (T + TILE_T - 1) // TILE_T
     for c in range(0, chunks):
         t0 = (chunks - 1 - c) * TILE_T
-        mask = live[:, None] & ((t0 + cols) < T)[None, :]
+        mask = tile_mask(live, t0, cols, T)
         grs = tl.load(gr_ptr + tile_offsets(gr_row, t0, cols, sgr_t), mask=mask, other=0.0)
         gis = tl.load(gi_ptr + tile_offsets(gi_row, t0, cols, sgi_t), mask=mask, other=0.0)
         res = tl.load(re_ptr + tile_offsets(re_row, t0, cols, sre_t), mask=mask, other=0.0)
@@ -192,31 +187,26 @@ def resonator_forward(
     L.check_series("real", real)
     L.check_series("imag", imag, real.shape)
     batch, neurons, steps = real.shape
-    dtype = L.check_floats(
+    L.check_floats(
         real.device, real=real, imag=imag, sin_decay=sin_decay, cos_decay=cos_decay, real_state=real_state,
         imag_state=imag_state,
     )  # fmt: skip
-    L.check_vector("sin_decay", sin_decay, neurons)
-    L.check_vector("cos_decay", cos_decay, neurons)
-    L.check_state("real_state", real_state, batch, neurons)
-    L.check_state("imag_state", imag_state, batch, neurons)
+    L.check_vectors(neurons, sin_decay=sin_decay, cos_decay=cos_decay)
+    L.check_states(batch, neurons, real_state=real_state, imag_state=imag_state)
     re, im = L.series_like(real), L.series_like(imag)
     next_re, next_im = L.state_like(batch, neurons, real), L.state_like(batch, neurons, real)
     events = L.series_like(real, torch.bool) if reset else L.no_events(real)
     if batch * neurons == 0:
         return re, im, next_re, next_im, events
-    ev = L.as_bytes(events) if reset else re
-    ev_strides = ev.stride() if reset else (0, 0, 0)
-    tiles = L.tiling(real, imag, re, im)
-    with L.on_device(real):
-        _forward_kernel[L.grid(batch, neurons, tiles.block)](
-            real, imag, sin_decay, cos_decay, real_state, imag_state, re, im, next_re, next_im, ev,
-            neurons, steps, int(threshold) if reset else 0,
-            *real.stride(), *imag.stride(), *re.stride(), *im.stride(), *ev_strides,
-            *real_state.stride(), *imag_state.stride(),
-            S_SCALE=int(s_scale), RESET=bool(reset), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    ev, ev_strides = L.events_arg(events, reset, re)
+    L.launch(
+        _forward_kernel, real, L.tiling(real, imag, re, im),
+        real, imag, sin_decay, cos_decay, real_state, imag_state, re, im, next_re, next_im, ev,
+        neurons, steps, int(threshold) if reset else 0,
+        *real.stride(), *imag.stride(), *re.stride(), *im.stride(), *ev_strides,
+        *real_state.stride(), *imag_state.stride(),
+        S_SCALE=int(s_scale), RESET=bool(reset),
+    )  # fmt: skip
     return re, im, next_re, next_im, events
 
 
@@ -241,35 +231,31 @@ def resonator_backward(
     for name, x in (("imag_out", imag_out), ("grad_real", grad_real), ("grad_imag", grad_imag)):
         L.check_series(name, x, real_out.shape)
     batch, neurons, steps = real_out.shape
-    dtype = L.check_floats(
+    L.check_floats(
         real_out.device, real_out=real_out, imag_out=imag_out, grad_real=grad_real, grad_imag=grad_imag,
         grad_next_real=grad_next_real, grad_next_imag=grad_next_imag, sin_decay=sin_decay, cos_decay=cos_decay,
         real_state=real_state, imag_state=imag_state,
     )  # fmt: skip
-    L.check_vector("sin_decay", sin_decay, neurons)
-    L.check_vector("cos_decay", cos_decay, neurons)
-    for name, s in (("real_state", real_state), ("imag_state", imag_state)):
-        L.check_state(name, s, batch, neurons)
-    for name, s in (("grad_next_real", grad_next_real), ("grad_next_imag", grad_next_imag)):
-        L.check_state(name, s, batch, neurons)
+    L.check_vectors(neurons, sin_decay=sin_decay, cos_decay=cos_decay)
+    L.check_states(
+        batch, neurons, real_state=real_state, imag_state=imag_state, grad_next_real=grad_next_real,
+        grad_next_imag=grad_next_imag,
+    )  # fmt: skip
     if reset:
         L.check_events(events, real_out)
     grad_x_re, grad_x_im = L.series_like(real_out), L.series_like(imag_out)
     grads = [L.state_like(batch, neurons, real_out) for _ in range(4)]
     if batch * neurons == 0:
         return (grad_x_re, grad_x_im, *grads)
-    ev = L.as_bytes(events) if reset else real_out
-    ev_strides = ev.stride() if reset else (0, 0, 0)
-    tiles = L.tiling(real_out, imag_out, grad_real, grad_imag, grad_x_re, grad_x_im)
-    with L.on_device(real_out):
-        _backward_kernel[L.grid(batch, neurons, tiles.block)](
-            grad_real, grad_imag, grad_next_real, grad_next_imag, real_out, imag_out, ev, sin_decay, cos_decay,
-            real_state, imag_state, grad_x_re, grad_x_im, *grads,
-            neurons, steps, int(threshold) if reset else 0,
-            *grad_real.stride(), *grad_imag.stride(), *real_out.stride(), *imag_out.stride(), *ev_strides,
-            *grad_x_re.stride(), *grad_x_im.stride(), *grad_next_real.stride(), *grad_next_imag.stride(),
-            *real_state.stride(), *imag_state.stride(),
-            S_SCALE=int(s_scale), RESET=bool(reset), DTYPE=L.triton_dtype(dtype),
-            BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align, num_warps=tiles.num_warps,
-        )  # fmt: skip
+    ev, ev_strides = L.events_arg(events, reset, real_out)
+    L.launch(
+        _backward_kernel, real_out, L.tiling(real_out, imag_out, grad_real, grad_imag, grad_x_re, grad_x_im),
+        grad_real, grad_imag, grad_next_real, grad_next_imag, real_out, imag_out, ev, sin_decay, cos_decay,
+        real_state, imag_state, grad_x_re, grad_x_im, *grads,
+        neurons, steps, int(threshold) if reset else 0,
+        *grad_real.stride(), *grad_imag.stride(), *real_out.stride(), *imag_out.stride(), *ev_strides,
+        *grad_x_re.stride(), *grad_x_im.stride(), *grad_next_real.stride(), *grad_next_imag.stride(),
+        *real_state.stride(), *imag_state.stride(),
+        S_SCALE=int(s_scale), RESET=bool(reset),
+    )  # fmt: skip
     return (grad_x_re, grad_x_im, *grads)
