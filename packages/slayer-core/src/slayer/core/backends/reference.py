@@ -50,6 +50,13 @@ def _float_or_nan(values: Tensor, poisoned: Tensor, s_scale: int, dtype: torch.d
     return torch.where(poisoned, torch.nan, to_float(values, s_scale, dtype))
 
 
+def _stack_like(steps: list[Tensor], like: Tensor, dtype: torch.dtype | None = None) -> Tensor:
+    """Stack per-step ``(N, M)`` tensors to ``(T, N, M)``; an empty list gives ``like``'s empty shape."""
+    if steps:
+        return torch.stack(steps)
+    return torch.empty(like.shape, dtype=dtype or like.dtype, device=like.device)
+
+
 def _previous(initial: Tensor, post: Tensor) -> Tensor:
     """``[initial, post[0], ..., post[T-2]]`` along the time-first axis."""
     return torch.cat([initial.unsqueeze(0), post[:-1]])
@@ -454,7 +461,8 @@ def cuba_backward(
     grad_x, grad_cd, grad_cs = leaky_integrator_backward(
         grad_current, grad_next_current, current, _no_events(x), current_decay, current_state, False, 0, s_scale
     )
-    return _time_last_like(_time_first(grad_x), x), grad_cd, grad_vd, grad_cs, grad_vs
+    # grad_x is laid out like the current, i.e. like empty_like(x): already what the contract asks
+    return grad_x, grad_cd, grad_vd, grad_cs, grad_vs
 
 
 def alif_forward(
@@ -518,19 +526,12 @@ def alif_backward(
     none = _no_events(voltage)
     grad_current, grad_vd, grad_vs = leaky_integrator_backward(
         _plus(grad_spikes * rho, grad_voltage), grad_next_voltage, voltage, none, voltage_decay, voltage_state,
-        False, 0, 1,
+        False, 0, s_scale,
     )  # fmt: skip
     grad_x, grad_cd, grad_cs = leaky_integrator_backward(
-        grad_current, grad_next_current, current, none, current_decay, current_state, False, 0, 1
+        grad_current, grad_next_current, current, none, current_decay, current_state, False, 0, s_scale
     )
     return grad_x, grad_cd, grad_vd, grad_rd, grad_td, grad_cs, grad_vs, grad_rs, grad_ts
-
-
-def _stack_like(steps: list[Tensor], like: Tensor, dtype: torch.dtype | None = None) -> Tensor:
-    """Stack per-step ``(N, M)`` tensors to ``(T, N, M)``; an empty list gives ``like``'s empty shape."""
-    if steps:
-        return torch.stack(steps)
-    return torch.empty(like.shape, dtype=dtype or like.dtype, device=like.device)
 
 
 KERNELS: dict[str, Callable] = {
