@@ -250,6 +250,16 @@ def test_input_without_spatial_dim_is_rejected(name):
         run(op, [torch.zeros(2, 5)] * op.series, d=decays(op))
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), torch.tensor(float("nan")), torch.tensor(-float("inf"))])
+def test_non_finite_scalar_parameter_is_a_clear_error(value):
+    """A threshold/th_step/th0 given as a number or a one-element tensor must be finite."""
+    x = torch.zeros(2, 3, 5)
+    with pytest.raises(ValueError, match="threshold must be finite"):
+        leaky_integrator(x, torch.tensor(100.0), threshold=value)
+    with pytest.raises(ValueError, match="th0 must be finite"):
+        adaptive_threshold(x, torch.tensor(100.0), torch.tensor(100.0), 0.1, value)
+
+
 @pytest.mark.parametrize("name", ["resonator", "adaptive_phase_threshold", "adaptive_resonator"])
 def test_real_and_imag_shapes_must_match(name):
     op = OPS[name]

@@ -74,6 +74,22 @@ def same_shape(name: str, x: Tensor, other_name: str, other: Tensor) -> None:
         )
 
 
+def time_series(name: str, x: Tensor) -> tuple[int, tuple[int, ...], Tensor]:
+    """``(N, S, x)`` of a time-last input ``(N, *S, T)``, ``x`` converted to its compute dtype."""
+    batch, spatial, _ = time_series_shape(name, x)
+    return batch, spatial, x.to(compute_dtype(name, x))
+
+
+def complex_series(real: Tensor, imag: Tensor) -> tuple[int, tuple[int, ...], Tensor, Tensor]:
+    """``(N, S, real, imag)`` of two time-last inputs ``(N, *S, T)`` of one shape, both converted to the
+    compute dtype of ``real``."""
+    batch, spatial, _ = time_series_shape("real", real)
+    same_shape("real", real, "imag", imag)
+    dtype = compute_dtype("real", real)
+    compute_dtype("imag", imag)
+    return batch, spatial, real.to(dtype), imag.to(dtype)
+
+
 def neuron_parameter(name: str, value: Tensor, spatial: tuple[int, ...], like: Tensor) -> Tensor:
     """A decay-type parameter rounded (straight through) and broadcast to the spatial shape ``S``.
 
@@ -127,13 +143,12 @@ def scalar(name: str, value: float | Tensor) -> float:
     if isinstance(value, Tensor):
         if value.numel() != 1 or value.is_complex() or value.dtype == torch.bool:
             raise ValueError(f"{name} must be a real number or a one-element real tensor, got {value!r}")
-        return float(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
+    number = float(value)
+    if not math.isfinite(number):  # a tensor too: NaN/inf would otherwise fail later as a bare int conversion
+        raise ValueError(f"{name} must be finite, got {number}")
+    return number
 
 
 def check_s_scale(s_scale: int) -> None:
@@ -147,6 +162,14 @@ def _same_device(name: str, value: Tensor, like: Tensor) -> None:
 
 
 # -- values (opt-in: synchronises) --------------------------------------------------------------
+
+
+def validate(s_scale: int, decays: dict[str, Tensor], **scaled: Tensor) -> None:
+    """In validation mode, :func:`check_values` of the inputs and states (scaled by ``s_scale``), then
+    of the ``decays`` (unscaled); otherwise nothing (no device synchronisation)."""
+    if _enabled:
+        check_values(s_scale, **scaled)
+        check_values(1, **decays)
 
 
 def check_values(s_scale: int, **tensors: Tensor) -> None:
