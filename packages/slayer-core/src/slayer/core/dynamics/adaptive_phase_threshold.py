@@ -7,14 +7,11 @@ from torch import Tensor
 from ._ops import adaptive_phase_threshold_op
 from ._validation import (
     check_s_scale,
-    check_values,
-    compute_dtype,
+    complex_series,
     initial_state,
     neuron_parameter,
-    same_shape,
     scalar,
-    time_series_shape,
-    validation_enabled,
+    validate,
 )
 
 
@@ -44,21 +41,16 @@ def adaptive_phase_threshold(
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
     float16/bfloat16 are computed in float32 and returned in the input dtype.
     """
-    batch, spatial, _ = time_series_shape("real", real)
-    same_shape("real", real, "imag", imag)
-    dtype = compute_dtype("real", real)
-    compute_dtype("imag", imag)
+    batch, spatial, re, im = complex_series(real, imag)
     check_s_scale(s_scale)
-    re, im = real.to(dtype), imag.to(dtype)
     ref_d = neuron_parameter("ref_decay", ref_decay, spatial, re)
     th_d = neuron_parameter("th_decay", th_decay, spatial, re)
     step, base = scalar("th_step", th_step), scalar("th0", th0)
     im0 = initial_state("imag_state", imag_state, batch, spatial, re, 0.0)
     r0 = initial_state("ref_state", ref_state, batch, spatial, re, 0.0)
     th_0 = initial_state("th_state", th_state, batch, spatial, re, base)
-    if validation_enabled():
-        check_values(s_scale, real=re, imag=im, imag_state=im0, ref_state=r0, th_state=th_0)
-        check_values(1, ref_decay=ref_d, th_decay=th_d)
+    decays = {"ref_decay": ref_d, "th_decay": th_d}
+    validate(s_scale, decays, real=re, imag=im, imag_state=im0, ref_state=r0, th_state=th_0)
     th, r, next_r, next_th, _ = adaptive_phase_threshold_op(re, im, ref_d, th_d, im0, r0, th_0, step, base, s_scale)
     out = real.dtype
     return th.to(out), r.to(out), next_r.to(out), next_th.to(out)

@@ -7,14 +7,11 @@ from torch import Tensor
 from ._ops import adaptive_resonator_op
 from ._validation import (
     check_s_scale,
-    check_values,
-    compute_dtype,
+    complex_series,
     initial_state,
     neuron_parameter,
-    same_shape,
     scalar,
-    time_series_shape,
-    validation_enabled,
+    validate,
 )
 
 
@@ -44,12 +41,8 @@ def adaptive_resonator(
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
     float16/bfloat16 are computed in float32 and returned in the input dtype.
     """
-    batch, spatial, _ = time_series_shape("real", real)
-    same_shape("real", real, "imag", imag)
-    dtype = compute_dtype("real", real)
-    compute_dtype("imag", imag)
+    batch, spatial, re, im = complex_series(real, imag)
     check_s_scale(s_scale)
-    re, im = real.to(dtype), imag.to(dtype)
     sin = neuron_parameter("sin_decay", sin_decay, spatial, re)
     cos = neuron_parameter("cos_decay", cos_decay, spatial, re)
     ref_d = neuron_parameter("ref_decay", ref_decay, spatial, re)
@@ -59,8 +52,7 @@ def adaptive_resonator(
     im0 = initial_state("imag_state", imag_state, batch, spatial, re, 0.0)
     r0 = initial_state("ref_state", ref_state, batch, spatial, re, 0.0)
     th_0 = initial_state("th_state", th_state, batch, spatial, re, base)
-    if validation_enabled():
-        check_values(s_scale, real=re, imag=im, real_state=re0, imag_state=im0, ref_state=r0, th_state=th_0)
-        check_values(1, sin_decay=sin, cos_decay=cos, ref_decay=ref_d, th_decay=th_d)
+    decays = {"sin_decay": sin, "cos_decay": cos, "ref_decay": ref_d, "th_decay": th_d}
+    validate(s_scale, decays, real=re, imag=im, real_state=re0, imag_state=im0, ref_state=r0, th_state=th_0)
     outputs = adaptive_resonator_op(re, im, sin, cos, ref_d, th_d, re0, im0, r0, th_0, step, base, s_scale)
     return tuple(value.to(real.dtype) for value in outputs[:8])  # type: ignore[return-value]

@@ -7,13 +7,11 @@ from torch import Tensor
 from ._ops import adaptive_threshold_op
 from ._validation import (
     check_s_scale,
-    check_values,
-    compute_dtype,
     initial_state,
     neuron_parameter,
     scalar,
-    time_series_shape,
-    validation_enabled,
+    time_series,
+    validate,
 )
 
 
@@ -45,18 +43,14 @@ def adaptive_threshold(
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
     float16/bfloat16 are computed in float32 and returned in the input dtype.
     """
-    batch, spatial, _ = time_series_shape("voltage", voltage)
-    dtype = compute_dtype("voltage", voltage)
+    batch, spatial, v = time_series("voltage", voltage)
     check_s_scale(s_scale)
-    v = voltage.to(dtype)
     ref_d = neuron_parameter("ref_decay", ref_decay, spatial, v)
     th_d = neuron_parameter("th_decay", th_decay, spatial, v)
     step, base = scalar("th_step", th_step), scalar("th0", th0)
     r0 = initial_state("ref_state", ref_state, batch, spatial, v, 0.0)
     th_0 = initial_state("th_state", th_state, batch, spatial, v, base)
-    if validation_enabled():
-        check_values(s_scale, voltage=v, ref_state=r0, th_state=th_0)
-        check_values(1, ref_decay=ref_d, th_decay=th_d)
+    validate(s_scale, {"ref_decay": ref_d, "th_decay": th_d}, voltage=v, ref_state=r0, th_state=th_0)
     th, r, next_r, next_th, _ = adaptive_threshold_op(v, ref_d, th_d, r0, th_0, step, base, s_scale)
     out = voltage.dtype
     return th.to(out), r.to(out), next_r.to(out), next_th.to(out)

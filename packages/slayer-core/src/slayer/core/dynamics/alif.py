@@ -9,12 +9,11 @@ from ._fused_checks import check_surrogate, fused_dtype
 from ._ops import alif_op
 from ._validation import (
     check_s_scale,
-    check_values,
     initial_state,
     neuron_parameter,
     scalar,
     time_series_shape,
-    validation_enabled,
+    validate,
 )
 
 
@@ -61,14 +60,10 @@ def alif(
     fused_dtype("input", input)
     check_s_scale(s_scale)
     tau, height = check_surrogate(tau_rho, scale_rho)
+    decay_names = ("current_decay", "voltage_decay", "ref_decay", "th_decay")
     decays = [
         neuron_parameter(name, value, spatial, input)
-        for name, value in (
-            ("current_decay", current_decay),
-            ("voltage_decay", voltage_decay),
-            ("ref_decay", ref_decay),
-            ("th_decay", th_decay),
-        )
+        for name, value in zip(decay_names, (current_decay, voltage_decay, ref_decay, th_decay))
     ]
     step, base = scalar("th_step", th_step), scalar("th0", th0)
     states = [
@@ -80,10 +75,8 @@ def alif(
             ("th_state", th_state, base),
         )
     ]
-    if validation_enabled():
-        check_values(s_scale, input=input, current_state=states[0], voltage_state=states[1])
-        check_values(s_scale, ref_state=states[2], th_state=states[3])
-        check_values(1, current_decay=decays[0], voltage_decay=decays[1], ref_decay=decays[2], th_decay=decays[3])
+    state_names = ("current_state", "voltage_state", "ref_state", "th_state")
+    validate(s_scale, dict(zip(decay_names, decays)), input=input, **dict(zip(state_names, states)))
     spikes, _, voltage, _, _, next_c, next_v, next_r, next_th, _ = alif_op(
         input, *decays, *states, step, base, tau, height, bool(graded), s_scale
     )

@@ -8,12 +8,11 @@ from ._fused_checks import check_surrogate, fused_dtype
 from ._ops import cuba_op
 from ._validation import (
     check_s_scale,
-    check_values,
     initial_state,
     neuron_parameter,
     scalar,
     time_series_shape,
-    validation_enabled,
+    validate,
 )
 
 
@@ -58,8 +57,6 @@ def cuba(
     c0 = initial_state("current_state", current_state, batch, spatial, input, 0.0)
     v0 = initial_state("voltage_state", voltage_state, batch, spatial, input, 0.0)
     level = scalar("threshold", threshold)
-    if validation_enabled():
-        check_values(s_scale, input=input, current_state=c0, voltage_state=v0)
-        check_values(1, current_decay=cd, voltage_decay=vd)
+    validate(s_scale, {"current_decay": cd, "voltage_decay": vd}, input=input, current_state=c0, voltage_state=v0)
     spikes, voltage, next_c, next_v, _ = cuba_op(input, cd, vd, c0, v0, level, tau, height, bool(graded), s_scale)
     return spikes, voltage, next_c, next_v

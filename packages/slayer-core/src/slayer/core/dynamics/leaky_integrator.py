@@ -7,13 +7,11 @@ from torch import Tensor
 from ._ops import leaky_integrator_op
 from ._validation import (
     check_s_scale,
-    check_values,
-    compute_dtype,
     initial_state,
     neuron_parameter,
     scalar,
-    time_series_shape,
-    validation_enabled,
+    time_series,
+    validate,
 )
 
 
@@ -41,15 +39,11 @@ def leaky_integrator(
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
     float16/bfloat16 are computed in float32 and returned in the input dtype.
     """
-    batch, spatial, _ = time_series_shape("input", input)
-    dtype = compute_dtype("input", input)
+    batch, spatial, x = time_series("input", input)
     check_s_scale(s_scale)
-    x = input.to(dtype)
     retention_decay = neuron_parameter("decay", decay, spatial, x)
     start = initial_state("state", state, batch, spatial, x, 0.0)
     level = None if threshold is None else scalar("threshold", threshold)
-    if validation_enabled():
-        check_values(s_scale, input=x, state=start)
-        check_values(1, decay=retention_decay)
+    validate(s_scale, {"decay": retention_decay}, input=x, state=start)
     output, next_state, _ = leaky_integrator_op(x, retention_decay, start, level, s_scale)
     return output.to(input.dtype), next_state.to(input.dtype)

@@ -7,14 +7,11 @@ from torch import Tensor
 from ._ops import resonator_op
 from ._validation import (
     check_s_scale,
-    check_values,
-    compute_dtype,
+    complex_series,
     initial_state,
     neuron_parameter,
-    same_shape,
     scalar,
-    time_series_shape,
-    validation_enabled,
+    validate,
 )
 
 
@@ -45,19 +42,13 @@ def resonator(
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
     float16/bfloat16 are computed in float32 and returned in the input dtype.
     """
-    batch, spatial, _ = time_series_shape("real", real)
-    same_shape("real", real, "imag", imag)
-    dtype = compute_dtype("real", real)
-    compute_dtype("imag", imag)
+    batch, spatial, re, im = complex_series(real, imag)
     check_s_scale(s_scale)
-    re, im = real.to(dtype), imag.to(dtype)
     sin = neuron_parameter("sin_decay", sin_decay, spatial, re)
     cos = neuron_parameter("cos_decay", cos_decay, spatial, re)
     re0 = initial_state("real_state", real_state, batch, spatial, re, 0.0)
     im0 = initial_state("imag_state", imag_state, batch, spatial, re, 0.0)
     level = None if threshold is None else scalar("threshold", threshold)
-    if validation_enabled():
-        check_values(s_scale, real=re, imag=im, real_state=re0, imag_state=im0)
-        check_values(1, sin_decay=sin, cos_decay=cos)
+    validate(s_scale, {"sin_decay": sin, "cos_decay": cos}, real=re, imag=im, real_state=re0, imag_state=im0)
     re_out, im_out, next_re, next_im, _ = resonator_op(re, im, sin, cos, re0, im0, level, s_scale)
     return re_out.to(real.dtype), im_out.to(imag.dtype), next_re.to(real.dtype), next_im.to(imag.dtype)
