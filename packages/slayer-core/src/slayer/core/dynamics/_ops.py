@@ -601,20 +601,10 @@ def _(grad_spikes, grad_voltage, grad_next_current, grad_next_voltage, input, vo
 
 
 def _cuba_setup(ctx, inputs, output):
-    (
-        input,
-        current_decay,
-        voltage_decay,
-        current_state,
-        voltage_state,
-        threshold,
-        tau_rho,
-        scale_rho,
-        graded,
-        s_scale,
-    ) = inputs
+    *tensors, threshold, tau_rho, scale_rho, graded, s_scale = inputs  # input, decays, states
     _, voltage, _, _, events = output
     # the input instead of the current: the caller holds it anyway, and the backward recomputes the current
+    input, current_decay, voltage_decay, current_state, voltage_state = tensors
     ctx.save_for_backward(input, voltage, events, current_decay, voltage_decay, current_state, voltage_state)
     ctx.mark_non_differentiable(events)
     ctx.set_materialize_grads(False)  # no full-size zero tensors for the unused outputs' gradients

@@ -59,6 +59,8 @@ _announce_lock = threading.Lock()
 def _announce_compilation(device: torch.device) -> None:
     """One line per process before the first compiled launch (Triton's cache makes later ones fast)."""
     global _announced
+    if _announced:  # every launch passes here: no lock once said
+        return
     with _announce_lock:
         if _announced or interpreting():
             _announced = True
