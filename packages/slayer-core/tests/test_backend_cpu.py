@@ -202,6 +202,107 @@ def test_empty_time_and_batch(cpu):
         assert_identical(ref.alif_forward(*fused), cpu["alif_forward"](*fused))
 
 
+# -- the exact double-precision paths of the fused kernels (csrc/exact_double.h) -------------------------
+#
+# On AVX2/AVX-512 CPUs the fused kernels hold integer states in doubles while they stay below 2**39 and rerun a
+# block (all neurons of one sample, here) with the int64 path once one does not. SLAYER_CPU_ISA lowers the
+# variant per call, so every variant this CPU has is compared with the reference here.
+
+EXACT_BOUND = 2**39  # integer states below this run in double precision
+ISAS = ("baseline", "avx2", "native")
+
+
+@pytest.fixture(params=ISAS)
+def isa(request, monkeypatch):
+    if request.param == "native":
+        monkeypatch.delenv("SLAYER_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("SLAYER_CPU_ISA", request.param)
+    return request.param
+
+
+def assert_bitwise(expected, actual):
+    """assert_identical, and zeros of the same sign (a double path must never turn 0 into -0.0)."""
+    assert_identical(expected, actual)
+    for e, a in zip(expected, actual):
+        if e.is_floating_point():
+            finite = ~e.isnan()
+            assert torch.equal(e[finite].signbit(), a[finite].signbit())
+
+
+def boundary_case(dtype, layout, threshold=2**45):
+    """Four samples: 0 clean and small (-0.0 candidates: tiny negative inputs, zero decays); 1 with integer
+    states that start at or cross 2**39 (current and voltage) in some neurons, and decays outside
+    [-4096, 4096] (its edges); 2 with a NaN input; 3 with two initial states of 2**46 + 1. Threshold 2**45 (integer)
+    lets the voltage grow past the bound."""
+    gen = torch.Generator().manual_seed(21)
+    n, m, t = 4, 40, 24
+    x = series(gen, dtype, layout, n=n, m=m, t=t, scale=0.5)
+    x[0, :4] = -1e-5  # trunc(x W) of (-1, 0): -0.0 in double arithmetic
+    x[1, :8] = EXACT_BOUND / S_SCALE / 12  # decay 0 below: the current crosses 2**39 after about 12 steps
+    x[1, 8:12] = -EXACT_BOUND / S_SCALE / 12
+    x[1, 12:14] = EXACT_BOUND / S_SCALE / 1000  # the voltage integrates this past 2**39, the current stays small
+    # states of 2**39 .. 2**48 with many significant bits and retentions that are not powers of two, where a
+    # double product would round (the states must take the int64 path from the bound on)
+    growth = torch.rand(n, t, 4, generator=gen, dtype=torch.float64) + 1
+    x[1, 24:28] = (2.0**46 / S_SCALE * growth[1].T).to(dtype)
+    x[2, 5, 9] = float("nan")
+    cd, vd = decays(gen, dtype)[:m], decays(gen, dtype, 1500)[:m]
+    cd[:12], vd[:14] = 0, 0
+    cd[24:28], vd[24:28] = torch.arange(1, 9, dtype=dtype).view(2, 4) * 7
+    cd[14], cd[15], vd[16], vd[17] = 4096, -4096, 4096, -4096  # the edges of the exact range
+    cs, vs = (torch.randn(n, m, generator=gen, dtype=dtype) * 0.3 for _ in range(2))
+    cs[1, 20], cs[1, 21] = (EXACT_BOUND - 1) / S_SCALE, -(EXACT_BOUND - 1) / S_SCALE
+    cs[1, 22], vs[1, 23] = EXACT_BOUND / S_SCALE, -EXACT_BOUND / S_SCALE
+    # (2**46 + 1) * 4095 needs 58 bits: a double product rounds it, and rtz(., 12) comes out one too high
+    # (alone in sample 3: a block holding a state beyond the bound runs the int64 path for all its neurons)
+    cs[3, 28], vs[3, 29] = (2**46 + 1) / S_SCALE, -(2**46 + 1) / S_SCALE
+    cd[28], vd[29] = 1, 1
+    args = (x, cd, vd, cs, vs, threshold, threshold / S_SCALE, False, S_SCALE)
+    return args
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("graded", [False, True])
+def test_cuba_exact_paths_match_reference_bit_for_bit(cpu, isa, layout, dtype, graded):
+    """Small states (the double path), states at and beyond 2**39, out-of-range decays and NaN (int64 path):
+    forward bit-identical to the reference in every ISA variant; backward close to it."""
+    gen = torch.Generator().manual_seed(22)
+    x = series(gen, dtype, layout, scale=0.7)
+    x[:, :3] = -1e-5
+    cd, vd = decays(gen, dtype), decays(gen, dtype, 1500)
+    cd[:3] = vd[:3] = 0
+    cs, vs = plane(gen, dtype, 0.3), plane(gen, dtype, 0.3)
+    cs[:, :3] = vs[:, :3] = -1e-5  # these neurons stay at 0 (held as -0.0 by a careless double path)
+    clean = (x, cd, vd, cs, vs, 2049, 0.5 + 0.01 / S_SCALE, graded, S_SCALE)
+    forward = ref.cuba_forward(*clean)
+    assert forward[4].any() and (forward[1] == 0).any()
+    assert_bitwise(forward, cpu["cuba_forward"](*clean))
+    boundary = list(boundary_case(dtype, layout))
+    boundary[7] = graded
+    beyond = boundary[2].clone()
+    beyond[16], beyond[17] = 4097, -5000  # decays beyond the exact range (per neuron: all blocks take int64)
+    variants = (boundary, [*boundary[:5], 2**60, *boundary[6:]], [*boundary[:2], beyond, *boundary[3:]])
+    for args in variants:  # 2**60: a threshold beyond the doubles' exact integers
+        forward = ref.cuba_forward(*args)
+        crossed = forward[1][1].abs() * S_SCALE >= EXACT_BOUND
+        assert crossed[:, -1].sum() > crossed[:, 0].sum()  # some voltages cross the bound during the run
+        assert_bitwise(forward, cpu["cuba_forward"](*args))
+    for args in (clean, boundary):
+        x, cd, vd, cs, vs = args[:5]
+        _, voltage, _, _, events = ref.cuba_forward(*args)
+        grads = (series(gen, dtype, layout, n=x.shape[0], m=x.shape[1], t=x.shape[2]), torch.empty(0, dtype=dtype),
+                 torch.randn(cs.shape, generator=gen, dtype=dtype), torch.randn(cs.shape, generator=gen, dtype=dtype),
+                 x, voltage, events, cd, vd, cs, vs, args[6], 0.3, 0.8, graded, S_SCALE)  # fmt: skip
+        expected, actual = ref.cuba_backward(*grads), cpu["cuba_backward"](*grads)
+        # large states make large products: compare relative to the scale of each result
+        for e, a in zip(expected, actual):
+            finite = e.isfinite()
+            scale = e[finite].abs().max().clamp(min=1.0) if finite.any() else 1.0
+            assert torch.equal(finite, a.isfinite())
+            torch.testing.assert_close(a[finite] / scale, e[finite] / scale)
+
+
 def test_bad_arguments_raise_clear_errors(cpu):
     x = torch.zeros(N, M, T)
     with pytest.raises(RuntimeError, match=r"state must have shape \(2, 70\)"):

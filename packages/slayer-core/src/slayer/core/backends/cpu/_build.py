@@ -29,8 +29,10 @@ import torch
 CSRC = Path(__file__).parent / "csrc"
 #: The operator namespace the library registers (``torch.ops.slayer_cpu``).
 NAMESPACE = "slayer_cpu"
-#: No ``-march=native``: a cache in a shared home directory may be loaded on another CPU model.
-CFLAGS: tuple[str, ...] = ("-O3", "-fopenmp", "-fno-math-errno")
+#: No ``-march=native``: a cache in a shared home directory may be loaded on another CPU model (the hot
+#: kernels pick AVX2/AVX-512 variants at run time instead, ``csrc/isa.h``). ``-fno-trapping-math`` changes
+#: no value (exceptions never trap in PyTorch processes) but lets ``trunc`` and selects vectorise.
+CFLAGS: tuple[str, ...] = ("-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math")
 LDFLAGS: tuple[str, ...] = ("-fopenmp",)
 
 _lock = threading.Lock()

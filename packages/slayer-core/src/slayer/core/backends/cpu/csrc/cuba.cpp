@@ -3,8 +3,14 @@
 // the composition leaky_integrator -> leaky_integrator -> real_spike computes them. Only the voltage and the
 // reset events are stored: the backward recomputes the current from the input (same integer recursion) into
 // a per-block scratch buffer, then runs the spike surrogate and both adjoint scans in one reverse pass.
+//
+// Each block first runs the exact double-precision integer arithmetic of exact_double.h, compiled for AVX2 and
+// AVX-512 and chosen at run time (isa.h); a block whose states leave the exact range (or that holds NaN/inf)
+// is rerun with the int64 path, which is also the only path on CPUs without AVX2.
 #include <vector>
 
+#include "exact_double.h"
+#include "isa.h"
 #include "kernels.h"
 #include "surrogate.h"
 #include "wide_blocks.h"
@@ -40,7 +46,7 @@ struct CurrentBlock {
 };
 
 template <typename scalar_t, bool kUnit>
-void forward_block(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+SLAYER_INLINE void forward_block_int(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
   const scalar_t W = a.s_scale;
   CurrentBlock current(n, m0, count, a.current_decay, a.current_state, W);
   int64_t v[kWide], kv[kWide];
@@ -83,24 +89,100 @@ void forward_block(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_
   }
 }
 
+// The forward in exact double arithmetic (exact_double.h); false, with the outputs partly written, as soon as
+// a state leaves the exact range (the caller then reruns the block with forward_block_int).
 template <typename scalar_t, bool kUnit>
-void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count,
-                    std::vector<scalar_t>& currents) {
-  const scalar_t W = a.s_scale;
-  const int64_t T = a.T;
-  const int64_t xm = kUnit ? 1 : a.x.sm, gm = kUnit ? 1 : a.grad_spikes.sm, gvm = kUnit ? 1 : a.grad_voltage.sm,
-                vm = kUnit ? 1 : a.voltage.sm, em = kUnit ? 1 : a.events.sm, im = kUnit ? 1 : a.grad_input.sm;
-  // the currents c[t] (float, as the forward produced them), block-major so each step is contiguous
-  currents.resize(static_cast<size_t>(T * kWide));
-  {
-    CurrentBlock current(n, m0, count, a.current_decay, a.current_state, W);
-    const Unscale<scalar_t> unscale(static_cast<int64_t>(a.s_scale));
-    for (int64_t t = 0; t < T; ++t) {
-      const scalar_t* xt = a.x.row(n, m0) + t * a.x.st;
-      scalar_t* ct = currents.data() + t * kWide;
-      for (int64_t j = 0; j < count; ++j) ct[j] = current.step(j, xt[j * xm], W, unscale);
-    }
+SLAYER_INLINE bool forward_block_exact(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+  const scalar_t W = a.s_scale, inverse = scalar_t(1) / W;
+  alignas(64) double c[kWide], v[kWide], kc[kWide], kv[kWide];
+  if (!exact_start(a.current_decay, a.current_state, n, m0, count, W, kc, c) ||
+      !exact_start(a.voltage_decay, a.voltage_state, n, m0, count, W, kv, v)) {
+    return false;
   }
+  const int64_t xm = kUnit ? 1 : a.x.sm, sm = kUnit ? 1 : a.spikes.sm, vm = kUnit ? 1 : a.voltage.sm,
+                em = kUnit ? 1 : a.events.sm;
+  const scalar_t level = a.spike_threshold;
+  const double threshold = static_cast<double>(a.threshold);
+  // spike_value without a branch (a loop-invariant select stops the vectoriser): voltages are finite here,
+  // so voltage * keep + (1 - keep) is the voltage (graded) or 1 (binary)
+  const scalar_t keep = a.graded ? scalar_t(1) : scalar_t(0);
+  for (int64_t t = 0; t < a.T; ++t) {
+    const scalar_t* xt = a.x.row(n, m0) + t * a.x.st;
+    scalar_t* st = a.spikes.row(n, m0) + t * a.spikes.st;
+    scalar_t* vt = a.voltage.row(n, m0) + t * a.voltage.st;
+    bool* et = a.events.row(n, m0) + t * a.events.st;
+    int out_of_range = 0;
+    for (int64_t j = 0; j < count; ++j) {
+      const double current = exact_decay(c[j], kc[j]) + exact_integer(xt[j * xm] * W);
+      c[j] = current;
+      // the voltage integrates the float current, re-scaled (as the composition's second integrator does)
+      const scalar_t current_float = static_cast<scalar_t>(current) * inverse;
+      const double y = exact_decay(v[j], kv[j]) + exact_integer(current_float * W);
+      out_of_range |= !(std::abs(current) < kExactBound) | !(std::abs(y) < kExactBound);
+      const scalar_t voltage = static_cast<scalar_t>(y) * inverse;
+      vt[j * vm] = voltage;
+      st[j * sm] = (voltage >= level ? scalar_t(1) : scalar_t(0)) * (voltage * keep + (scalar_t(1) - keep));
+      const bool fired = y >= threshold;
+      et[j * em] = fired;
+      v[j] = fired ? 0.0 : y;
+    }
+    if (out_of_range) return false;
+  }
+  for (int64_t j = 0; j < count; ++j) {
+    a.next_current(n, m0 + j) = static_cast<scalar_t>(c[j]) / W;
+    a.next_voltage(n, m0 + j) = static_cast<scalar_t>(v[j]) / W;
+  }
+  return true;
+}
+
+template <typename scalar_t, bool kUnit, bool kExact>
+SLAYER_INLINE void forward_block(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+  if (kExact && forward_block_exact<scalar_t, kUnit>(a, n, m0, count)) return;
+  forward_block_int<scalar_t, kUnit>(a, n, m0, count);
+}
+
+// The currents c[t] of the block (float, as the forward produced them) into ct + t * kWide; exact double
+// arithmetic first (kExact), the int64 recursion if that leaves the exact range.
+template <typename scalar_t, bool kUnit, bool kExact>
+SLAYER_INLINE void recompute_currents(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count,
+                                      scalar_t* currents) {
+  const scalar_t W = a.s_scale;
+  const int64_t xm = kUnit ? 1 : a.x.sm;
+  if (kExact) {
+    const scalar_t inverse = scalar_t(1) / W;
+    alignas(64) double c[kWide], kc[kWide];
+    bool exact = exact_start(a.current_decay, a.current_state, n, m0, count, W, kc, c);
+    for (int64_t t = 0; exact && t < a.T; ++t) {
+      const scalar_t* xt = a.x.row(n, m0) + t * a.x.st;
+      scalar_t* ct = currents + t * kWide;
+      int out_of_range = 0;
+      for (int64_t j = 0; j < count; ++j) {
+        const double current = exact_decay(c[j], kc[j]) + exact_integer(xt[j * xm] * W);
+        c[j] = current;
+        out_of_range |= !(std::abs(current) < kExactBound);
+        ct[j] = static_cast<scalar_t>(current) * inverse;
+      }
+      exact = !out_of_range;
+    }
+    if (exact) return;
+  }
+  CurrentBlock current(n, m0, count, a.current_decay, a.current_state, W);
+  const Unscale<scalar_t> unscale(static_cast<int64_t>(a.s_scale));
+  for (int64_t t = 0; t < a.T; ++t) {
+    const scalar_t* xt = a.x.row(n, m0) + t * a.x.st;
+    scalar_t* ct = currents + t * kWide;
+    for (int64_t j = 0; j < count; ++j) ct[j] = current.step(j, xt[j * xm], W, unscale);
+  }
+}
+
+template <typename scalar_t, bool kUnit, bool kExact>
+SLAYER_INLINE void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count,
+                                  scalar_t* currents) {
+  const int64_t T = a.T;
+  const int64_t gm = kUnit ? 1 : a.grad_spikes.sm, gvm = kUnit ? 1 : a.grad_voltage.sm,
+                vm = kUnit ? 1 : a.voltage.sm, em = kUnit ? 1 : a.events.sm, im = kUnit ? 1 : a.grad_input.sm;
+  // the currents c[t], block-major so each step is contiguous
+  recompute_currents<scalar_t, kUnit, kExact>(a, n, m0, count, currents);
   scalar_t kc[kWide], kv[kWide], adj_c[kWide], adj_v[kWide], acc_c[kWide], acc_v[kWide], slope[kWide];
   for (int64_t j = 0; j < count; ++j) {
     kc[j] = scalar_t(1) - a.current_decay(0, m0 + j) / scalar_t(kDecayOne);
@@ -130,11 +212,13 @@ void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int6
     if (t > 0) {
       // values entering step t: the post-reset voltage and the current of step t-1
       const scalar_t* vb = vt - a.voltage.st;
-      const bool* eb = a.events.row(n, m0) + (t - 1) * a.events.st;
-      const scalar_t* cb = currents.data() + (t - 1) * kWide;
+      // read as bytes (0/1): GCC does not vectorise a select on a loaded bool
+      const uint8_t* eb = reinterpret_cast<const uint8_t*>(a.events.row(n, m0) + (t - 1) * a.events.st);
+      const scalar_t* cb = currents + (t - 1) * kWide;
       for (int64_t j = 0; j < count; ++j) {
+        const scalar_t previous = vb[j * vm];  // loaded unconditionally: a conditional load does not vectorise
         const scalar_t lv = slope[j] + adj_v[j];
-        acc_v[j] += lv * (eb[j * em] ? scalar_t(0) : vb[j * vm]);
+        acc_v[j] += lv * (eb[j * em] ? scalar_t(0) : previous);
         adj_v[j] = kv[j] * lv;
         const scalar_t lc = lv + adj_c[j];
         gx[j * im] = lc;
@@ -161,18 +245,57 @@ void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int6
   }
 }
 
+// One instantiation per ISA (isa.h): the target attribute compiles everything inlined into it for that ISA.
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX512 void forward_avx512(const CubaForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  forward_block<S, kUnit, true>(a, n, m0, count);
+}
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX2 void forward_avx2(const CubaForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  forward_block<S, kUnit, true>(a, n, m0, count);
+}
+template <typename S, bool kUnit>
+void forward_baseline(const CubaForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  forward_block<S, kUnit, false>(a, n, m0, count);
+}
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX512 void backward_avx512(const CubaBackward<S>& a, int64_t n, int64_t m0, int64_t count,
+                                          S* currents) {
+  backward_block<S, kUnit, true>(a, n, m0, count, currents);
+}
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX2 void backward_avx2(const CubaBackward<S>& a, int64_t n, int64_t m0, int64_t count, S* currents) {
+  backward_block<S, kUnit, true>(a, n, m0, count, currents);
+}
+template <typename S, bool kUnit>
+void backward_baseline(const CubaBackward<S>& a, int64_t n, int64_t m0, int64_t count, S* currents) {
+  backward_block<S, kUnit, false>(a, n, m0, count, currents);
+}
+
+// The block function for this call: the widest ISA available, the exact double path only where it applies.
+template <typename S, bool kUnit>
+auto forward_variant(Isa isa) {
+  return isa == Isa::kAvx512 ? &forward_avx512<S, kUnit>
+         : isa == Isa::kAvx2 ? &forward_avx2<S, kUnit>
+                             : &forward_baseline<S, kUnit>;
+}
+template <typename S, bool kUnit>
+auto backward_variant(Isa isa) {
+  return isa == Isa::kAvx512 ? &backward_avx512<S, kUnit>
+         : isa == Isa::kAvx2 ? &backward_avx2<S, kUnit>
+                             : &backward_baseline<S, kUnit>;
+}
+
 }  // namespace
 
 template <typename S>
 void run(const CubaForward<S>& a) {
   const bool unit = a.x.sm == 1 && a.spikes.sm == 1 && a.voltage.sm == 1 && a.events.sm == 1;
-  for_each_wide_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
-    if (unit) {
-      forward_block<S, true>(a, n, m0, count);
-    } else {
-      forward_block<S, false>(a, n, m0, count);
-    }
-  });
+  const bool exact = power_of_two(static_cast<int64_t>(a.s_scale)) &&
+                     std::abs(static_cast<double>(a.threshold)) <= kExactThreshold;
+  const Isa isa = exact ? selected_isa() : Isa::kBaseline;
+  const auto block = unit ? forward_variant<S, true>(isa) : forward_variant<S, false>(isa);
+  for_each_wide_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
 }
 
 template <typename S>
@@ -180,13 +303,12 @@ void run(const CubaBackward<S>& a) {
   const bool unit = a.x.sm == 1 && a.grad_spikes.sm == 1 &&
                     (a.grad_voltage.data == nullptr || a.grad_voltage.sm == 1) && a.voltage.sm == 1 &&
                     a.events.sm == 1 && a.grad_input.sm == 1;
+  const Isa isa = power_of_two(static_cast<int64_t>(a.s_scale)) ? selected_isa() : Isa::kBaseline;
+  const auto block = unit ? backward_variant<S, true>(isa) : backward_variant<S, false>(isa);
   for_each_wide_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
-    thread_local std::vector<S> currents;  // scratch of T x 64 currents, reused by the thread's blocks
-    if (unit) {
-      backward_block<S, true>(a, n, m0, count, currents);
-    } else {
-      backward_block<S, false>(a, n, m0, count, currents);
-    }
+    thread_local std::vector<S> currents;  // scratch of T x kWide currents, reused by the thread's blocks
+    currents.resize(static_cast<size_t>(std::max<int64_t>(a.T, 1) * kWide));
+    block(a, n, m0, count, currents.data());
   });
 }
 
