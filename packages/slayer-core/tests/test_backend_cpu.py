@@ -288,10 +288,15 @@ def test_cuba_exact_paths_match_reference_bit_for_bit(cpu, isa, layout, dtype, g
         crossed = forward[1][1].abs() * S_SCALE >= EXACT_BOUND
         assert crossed[:, -1].sum() > crossed[:, 0].sum()  # some voltages cross the bound during the run
         assert_bitwise(forward, cpu["cuba_forward"](*args))
-    for args in (clean, boundary):
+    for args, expanded in ((clean, False), (boundary, False), (clean, True)):
         x, cd, vd, cs, vs = args[:5]
         _, voltage, _, _, events = ref.cuba_forward(*args)
-        grads = (series(gen, dtype, layout, n=x.shape[0], m=x.shape[1], t=x.shape[2]), torch.empty(0, dtype=dtype),
+        # expanded: the stride-0 gradients of a sum (one value for all neurons and steps) for both outputs
+        grad_spikes = series(gen, dtype, layout, n=x.shape[0], m=x.shape[1], t=x.shape[2])
+        grad_voltage = torch.randn((), generator=gen, dtype=dtype).expand(x.shape) if expanded else torch.empty(0)
+        if expanded:
+            grad_spikes = torch.randn((), generator=gen, dtype=dtype).expand(x.shape)
+        grads = (grad_spikes, grad_voltage.to(dtype),
                  torch.randn(cs.shape, generator=gen, dtype=dtype), torch.randn(cs.shape, generator=gen, dtype=dtype),
                  x, voltage, events, cd, vd, cs, vs, args[6], 0.3, 0.8, graded, S_SCALE)  # fmt: skip
         expected, actual = ref.cuba_backward(*grads), cpu["cuba_backward"](*grads)

@@ -175,12 +175,26 @@ SLAYER_INLINE void recompute_currents(const CubaBackward<scalar_t>& a, int64_t n
   }
 }
 
+// slope[j] * g[j] (kAdd: slope[j] + g[j]) for a gradient row of neuron stride 0 (the expanded gradient of a
+// sum: one value per step), 1 or any: the first two as contiguous loops that vectorise.
+template <bool kAdd, typename scalar_t>
+SLAYER_INLINE void combine_gradient(scalar_t* slope, const scalar_t* g, int64_t stride, int64_t count) {
+  const auto combine = [](scalar_t s, scalar_t x) { return kAdd ? s + x : x * s; };
+  if (stride == 0) {
+    const scalar_t g0 = g[0];
+    for (int64_t j = 0; j < count; ++j) slope[j] = combine(slope[j], g0);
+  } else if (stride == 1) {
+    for (int64_t j = 0; j < count; ++j) slope[j] = combine(slope[j], g[j]);
+  } else {
+    for (int64_t j = 0; j < count; ++j) slope[j] = combine(slope[j], g[j * stride]);
+  }
+}
+
 template <typename scalar_t, bool kUnit, bool kExact>
 SLAYER_INLINE void backward_block(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count,
                                   scalar_t* currents) {
   const int64_t T = a.T;
-  const int64_t gm = kUnit ? 1 : a.grad_spikes.sm, gvm = kUnit ? 1 : a.grad_voltage.sm,
-                vm = kUnit ? 1 : a.voltage.sm, em = kUnit ? 1 : a.events.sm, im = kUnit ? 1 : a.grad_input.sm;
+  const int64_t vm = kUnit ? 1 : a.voltage.sm, em = kUnit ? 1 : a.events.sm, im = kUnit ? 1 : a.grad_input.sm;
   // the currents c[t], block-major so each step is contiguous
   recompute_currents<scalar_t, kUnit, kExact>(a, n, m0, count, currents);
   scalar_t kc[kWide], kv[kWide], adj_c[kWide], adj_v[kWide], acc_c[kWide], acc_v[kWide], slope[kWide];
@@ -201,14 +215,12 @@ SLAYER_INLINE void backward_block(const CubaBackward<scalar_t>& a, int64_t n, in
     scalar_t* gx = a.grad_input.row(n, m0) + t * a.grad_input.st;
     // the surrogate slope of the spike at t (a separate loop without branches: it vectorises)
     if (graded) {
-      for (int64_t j = 0; j < count; ++j) slope[j] = gs[j * gm] * graded_slope(vt[j * vm] - level, tau, height);
+      for (int64_t j = 0; j < count; ++j) slope[j] = graded_slope(vt[j * vm] - level, tau, height);
     } else {
-      for (int64_t j = 0; j < count; ++j) slope[j] = gs[j * gm] * laplace_bump(vt[j * vm] - level, tau, height);
+      for (int64_t j = 0; j < count; ++j) slope[j] = laplace_bump(vt[j * vm] - level, tau, height);
     }
-    if (has_gv) {
-      const scalar_t* gv = a.grad_voltage.row(n, m0) + t * a.grad_voltage.st;
-      for (int64_t j = 0; j < count; ++j) slope[j] = slope[j] + gv[j * gvm];
-    }
+    combine_gradient<false>(slope, gs, a.grad_spikes.sm, count);
+    if (has_gv) combine_gradient<true>(slope, a.grad_voltage.row(n, m0) + t * a.grad_voltage.st, a.grad_voltage.sm, count);
     if (t > 0) {
       // values entering step t: the post-reset voltage and the current of step t-1
       const scalar_t* vb = vt - a.voltage.st;
@@ -300,9 +312,8 @@ void run(const CubaForward<S>& a) {
 
 template <typename S>
 void run(const CubaBackward<S>& a) {
-  const bool unit = a.x.sm == 1 && a.grad_spikes.sm == 1 &&
-                    (a.grad_voltage.data == nullptr || a.grad_voltage.sm == 1) && a.voltage.sm == 1 &&
-                    a.events.sm == 1 && a.grad_input.sm == 1;
+  // (the incoming gradients may have any neuron stride: combine_gradient handles them)
+  const bool unit = a.x.sm == 1 && a.voltage.sm == 1 && a.events.sm == 1 && a.grad_input.sm == 1;
   const Isa isa = power_of_two(static_cast<int64_t>(a.s_scale)) ? selected_isa() : Isa::kBaseline;
   const auto block = unit ? backward_variant<S, true>(isa) : backward_variant<S, false>(isa);
   for_each_wide_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
