@@ -61,6 +61,13 @@ def test_in_process_neuron_is_found_by_name(reg):
     assert reg.lookup("neurons", "test_leaky") is Leaky
 
 
+def test_repr_says_what_is_loaded(reg):
+    assert repr(reg) == "Registry(not loaded yet)"
+    reg.register(plugin_returning(neurons=[Leaky]), name="mine")
+    reg.get("neurons")
+    assert repr(reg) == "Registry(1 plugins, neurons=1)"
+
+
 def test_unknown_name_lists_the_known_ones(reg):
     reg.register(plugin_returning(neurons=[Leaky]), name="mine")
     with pytest.raises(KeyError, match=r"no neuron named 'nope'.*known: test_leaky"):

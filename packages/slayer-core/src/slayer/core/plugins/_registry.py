@@ -109,6 +109,12 @@ class Registry:
         self._infos: list[PluginInfo] = []
         self._tables: dict[str, dict[str, Registration]] = {}
 
+    def __repr__(self) -> str:
+        if self._pm is None:
+            return "Registry(not loaded yet)"
+        kinds = ", ".join(f"{kind}={len(table)}" for kind, table in self._tables.items())
+        return f"Registry({len(self._infos)} plugins{', ' + kinds if kinds else ''})"
+
     # -- plugins -------------------------------------------------------------------------
     @property
     def plugin_manager(self) -> pluggy.PluginManager:
