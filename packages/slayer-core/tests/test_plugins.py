@@ -65,7 +65,7 @@ def test_repr_says_what_is_loaded(reg):
     assert repr(reg) == "Registry(not loaded yet)"
     reg.register(plugin_returning(neurons=[Leaky]), name="mine")
     reg.get("neurons")
-    assert repr(reg) == "Registry(1 plugins, neurons=1)"
+    assert repr(reg) == "Registry(plugins=1, neurons=1)"
 
 
 def test_unknown_name_lists_the_known_ones(reg):

@@ -113,7 +113,7 @@ class Registry:
         if self._pm is None:
             return "Registry(not loaded yet)"
         kinds = ", ".join(f"{kind}={len(table)}" for kind, table in self._tables.items())
-        return f"Registry({len(self._infos)} plugins{', ' + kinds if kinds else ''})"
+        return f"Registry(plugins={len(self._infos)}{', ' + kinds if kinds else ''})"
 
     # -- plugins -------------------------------------------------------------------------
     @property
