@@ -202,6 +202,21 @@ def test_empty_time_and_batch(cpu):
         assert_identical(ref.alif_forward(*fused), cpu["alif_forward"](*fused))
 
 
+def test_no_neurons(cpu):
+    """``M = 0`` (e.g. a zero-channel input) returns empty tensors from every fused kernel instead of dividing
+    by the zero block count."""
+    x, d, state = torch.zeros(N, 0, 5), torch.zeros(0), torch.zeros(N, 0)
+    events = torch.zeros(N, 0, 5, dtype=torch.bool)
+    fused = (x, d, d, state, state, 4097, 1.0, False, S_SCALE)
+    assert_identical(ref.cuba_forward(*fused), cpu["cuba_forward"](*fused))
+    grads = (x, x, state, state, x, x, events, d, d, state, state, 1.0, 0.3, 1.0, False, S_SCALE)
+    assert_close(ref.cuba_backward(*grads), cpu["cuba_backward"](*grads))
+    fused = (x, d, d, d, d, state, state, state, state, 300, 4096, True, S_SCALE)
+    assert_identical(ref.alif_forward(*fused), cpu["alif_forward"](*fused))
+    args = (x, d, state, True, 4097, S_SCALE)
+    assert_identical(ref.leaky_integrator_forward(*args), cpu["leaky_integrator_forward"](*args))
+
+
 # -- the exact double-precision paths of the fused kernels (csrc/exact_double.h) -------------------------
 #
 # On AVX2/AVX-512 CPUs the fused kernels hold integer states in doubles while they stay below 2**39 and rerun a

@@ -47,7 +47,7 @@ void forward_block(int64_t n, int64_t m0, int64_t count, int64_t T, const Series
         const bool fired = im[j] >= threshold;
         et[j * e_m] = fired;
         re[j] = fired ? 0 : re[j];
-        im[j] = fired ? threshold - 1 : im[j];
+        im[j] = fired ? wrap_sub(threshold, 1) : im[j];
       }
     }
   }

@@ -12,6 +12,7 @@ constexpr int64_t kWide = 512;
 
 template <typename F>
 void for_each_wide_block(int64_t N, int64_t M, int64_t T, const F& body) {
+  if (N == 0 || M == 0) return;  // nothing to do (and no division by a zero block count below)
   const int64_t per_sample = (M + kWide - 1) / kWide;
   const int64_t width = (M + per_sample - 1) / per_sample;  // equal blocks: 600 neurons -> 2 x 300
   const int64_t work = width * std::max<int64_t>(T, 1);
