@@ -2,6 +2,9 @@
 kernel, both storage orders, per-channel/per-neuron parameters, chunked persistence, invalid values; the
 build's fallback to the reference backend with one warning."""
 
+import os
+import shutil
+import tempfile
 import warnings
 
 import pytest
@@ -479,3 +482,119 @@ def test_missing_compiler_is_named_in_the_warning(fresh_loader, monkeypatch):
     monkeypatch.setenv("CXX", "no-such-compiler-for-slayer")
     with pytest.warns(CpuBuildWarning, match="no C\\+\\+ compiler found"):
         assert _build.load_library() is None
+
+
+class FakeCompiler:
+    """Stands in for ``cpp_extension.load`` (no real compile): writes ``<name>.so`` into the build directory
+    it is given, complete (``b"complete"``) or cut short (a killed link), and records what it saw."""
+
+    def __init__(self, complete=True):
+        self.complete = complete
+        self.calls = []
+
+    def __call__(self, name, build_directory, **kwargs):
+        from torch.utils import cpp_extension
+
+        self.calls.append({"directory": build_directory, "ninja": cpp_extension.is_ninja_available()})
+        library = os.path.join(build_directory, f"{name}.so")
+        with open(library, "wb") as handle:
+            handle.write(b"complete" if self.complete else b"compl")
+        if not self.complete:
+            raise RuntimeError("Error building extension: the linker was killed")
+
+
+@pytest.fixture
+def fake_build(fresh_loader, monkeypatch):
+    """``cpp_extension.load`` and ``torch.ops.load_library`` faked: loading accepts only a complete library."""
+    from torch.utils import cpp_extension
+
+    compiler = FakeCompiler()
+    monkeypatch.setattr(cpp_extension, "load", compiler)
+    loaded = []
+
+    def load_library(path):
+        with open(path, "rb") as handle:
+            if handle.read() != b"complete":
+                raise OSError(f"{path}: file too short")
+        loaded.append(path)
+
+    monkeypatch.setattr(torch.ops, "load_library", load_library)
+    return compiler, loaded
+
+
+def test_ninja_of_the_python_environment_is_found_without_path(fake_build, monkeypatch, tmp_path):
+    """``pip install ninja`` puts the binary beside the venv's python; running that python without activating
+    the venv leaves it off PATH. The build still finds it (``ninja.BIN_DIR``) and restores PATH."""
+    ninja = pytest.importorskip("ninja")
+    compiler = shutil.which(os.environ.get("CXX", "c++"))
+    if compiler is None:
+        pytest.skip("needs a C++ compiler")
+    compiler_dir = tmp_path / "bin"  # PATH: the compiler only
+    compiler_dir.mkdir()
+    (compiler_dir / os.path.basename(compiler)).symlink_to(os.path.realpath(compiler))
+    compiler_dir = str(compiler_dir)
+    monkeypatch.setenv("PATH", compiler_dir)
+    compiler, loaded = fake_build
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CpuBuildWarning)
+        path = _build.load_library()
+    assert path is not None and loaded == [str(path)]
+    assert compiler.calls[0]["ninja"], f"ninja in {ninja.BIN_DIR} was not on PATH during the build"
+    assert os.environ["PATH"] == compiler_dir
+
+
+def test_a_killed_build_leaves_no_library_behind(fake_build):
+    """A build killed mid-link must not leave a truncated library where later processes load it (they would
+    fall back to the reference backend forever): the library appears only once complete, and the next
+    process builds again."""
+    compiler, loaded = fake_build
+    compiler.complete = False
+    with pytest.warns(CpuBuildWarning, match="linker was killed"):
+        assert _build.load_library() is None
+    assert not _build.library_path().exists()
+    _build.forget()  # a new process
+    compiler.complete = True
+    assert _build.load_library() == _build.library_path()
+    assert loaded == [str(_build.library_path())]
+    assert len(compiler.calls) == 2
+
+
+def test_unwritable_cache_falls_back_to_a_private_temporary_directory(fake_build, monkeypatch, tmp_path):
+    """A read-only or missing home (here: the cache path runs through a regular file) builds in a per-user
+    temporary directory, with a warning naming it, instead of giving up on the compiled kernels."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.delenv("SLAYER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.warns(_build.CpuCacheWarning, match="SLAYER_CACHE_DIR") as caught:
+        path = _build.load_library()
+    assert path is not None and path.is_relative_to(tmp_path / "tmp")
+    assert str(path.parent) in str(caught[0].message)
+    assert (path.parents[2].stat().st_mode & 0o077) == 0  # slayer-<uid>: private to this user
+
+
+def test_unknown_home_falls_back_to_a_private_temporary_directory(fake_build, monkeypatch, tmp_path):
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("SLAYER_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(_build.Path, "home", staticmethod(no_home))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.warns(_build.CpuCacheWarning, match="home directory"):
+        path = _build.load_library()
+    assert path is not None and path.is_relative_to(tmp_path)
+
+
+def test_a_prebuilt_library_in_a_read_only_cache_is_loaded(fake_build, monkeypatch):
+    """A cache that holds the library but cannot be written (a shared, pre-built one) is used as is."""
+    compiler, loaded = fake_build
+    _build.build_directory().mkdir(parents=True)
+    _build.library_path().write_bytes(b"complete")
+    monkeypatch.setattr(_build, "_file_lock", None)  # would fail if a build were attempted
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _build.load_library() == _build.library_path()
+    assert compiler.calls == [] and loaded == [str(_build.library_path())]

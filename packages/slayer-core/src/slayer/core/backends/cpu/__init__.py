@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 import torch
 
 from .._backend import Backend
-from ._build import NAMESPACE, CpuBuildWarning, load_library
+from ._build import NAMESPACE, CpuBuildWarning, CpuCacheWarning, load_library
 
-__all__ = ["CpuBackend", "CpuBuildWarning"]
+__all__ = ["CpuBackend", "CpuBuildWarning", "CpuCacheWarning"]
 
 #: Contract kernel name -> op of ``torch.ops.slayer_cpu`` with the same name and argument order.
 KERNEL_OPS: tuple[str, ...] = (

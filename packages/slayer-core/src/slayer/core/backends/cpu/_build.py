@@ -5,7 +5,11 @@ The extension is a plain shared library whose ops register themselves with ``TOR
 name carries a hash of the sources, compiler flags, torch and Python versions, so a changed source or
 a new torch builds a new library beside the old one and a cached one is loaded without invoking the
 compiler. Builds go to ``$SLAYER_CACHE_DIR`` or ``$XDG_CACHE_HOME/slayer`` (default ``~/.cache/slayer``)
-under ``cpu/<name>/``, guarded by an OS-level file lock (released even if a build is killed).
+under ``cpu/<name>/``, guarded by an OS-level file lock (released even if a build is killed). The library
+is compiled in a fresh ``build/`` subdirectory and moved into place only when complete, so a killed build
+never leaves a truncated library for later processes to load. If that cache cannot be written (read-only or
+unknown home), a private ``slayer-<uid>`` directory under the system's temporary directory is used instead,
+with a :class:`CpuCacheWarning`.
 
 Any failure (no compiler, no ninja, a compile error) warns once, naming the log file, and
 :func:`load_library` returns ``None`` so backend selection falls back to the reference backend.
@@ -18,7 +22,9 @@ import hashlib
 import os
 import platform
 import shutil
+import stat
 import sys
+import tempfile
 import threading
 import warnings
 from collections.abc import Iterator
@@ -34,6 +40,9 @@ NAMESPACE = "slayer_cpu"
 #: no value (exceptions never trap in PyTorch processes) but lets ``trunc`` and selects vectorise.
 CFLAGS: tuple[str, ...] = ("-O3", "-fopenmp", "-fno-math-errno", "-fno-trapping-math")
 LDFLAGS: tuple[str, ...] = ("-fopenmp",)
+#: Part of the cache key: bump when the cache layout or the way a library is produced changes (2: staged
+#: builds, so a library left truncated by a killed build under the old layout is never loaded again).
+BUILD_LAYOUT = "2"
 
 _lock = threading.Lock()
 _state: dict[str, object] = {}  # "result": the library path or None once tried
@@ -43,19 +52,24 @@ class CpuBuildWarning(UserWarning):
     """The C++ CPU kernels could not be built or loaded; the reference backend runs instead."""
 
 
+class CpuCacheWarning(UserWarning):
+    """The kernel cache directory cannot be written; the kernels are built in a temporary directory."""
+
+
 def sources() -> list[Path]:
     """The C++ sources, the slowest first (``ops.cpp`` parses torch's headers; ninja starts it first)."""
     return sorted(CSRC.glob("*.cpp"), key=lambda path: (path.name != "ops.cpp", path.name))
 
 
 def library_name() -> str:
-    """``slayer_cpu_<hash>``: changes with any source, header, flag, torch or Python version."""
+    """``slayer_cpu_<hash>``: changes with any source, header, flag, compiler, torch or Python version."""
     digest = hashlib.sha256()
     for path in sorted(CSRC.iterdir()):
         if path.suffix in (".cpp", ".h"):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
-    for part in (*CFLAGS, "|", *LDFLAGS, torch.__version__, sys.version, platform.machine()):
+    compiler = os.environ.get("CXX", "c++")
+    for part in (*CFLAGS, "|", *LDFLAGS, compiler, BUILD_LAYOUT, torch.__version__, sys.version, platform.machine()):
         digest.update(part.encode())
     return f"{NAMESPACE}_{digest.hexdigest()[:16]}"
 
@@ -96,57 +110,130 @@ def forget() -> None:
 
 
 def _load_or_warn() -> Path | None:
-    log = build_directory() / "build.log"
+    log: Path | None = None
     try:
-        path = library_path()
+        directory = _usable_build_directory()
+        log = directory / "build.log"
+        path = directory / f"{library_name()}.so"
         if not path.exists():
-            _build(log)
+            _build(directory)
         torch.ops.load_library(str(path))
         return path
     except Exception as error:  # any failure means: fall back, and say why once
         reason = f"{type(error).__name__}: {error}".strip()
-        with contextlib.suppress(OSError):
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(reason + "\n")
+        if log is not None:
+            with contextlib.suppress(OSError):
+                log.parent.mkdir(parents=True, exist_ok=True)
+                log.write_text(reason + "\n")
         first_line = reason.splitlines()[0] if reason else type(error).__name__
         warnings.warn(
             f"slayer: the C++ CPU kernels could not be built or loaded ({first_line}); using the slower "
-            f"reference backend instead. Details: {log}",
+            f"reference backend instead." + (f" Details: {log}" if log is not None else ""),
             CpuBuildWarning,
             stacklevel=4,
         )
         return None
 
 
-def _build(log: Path) -> None:
+def _usable_build_directory() -> Path:
+    """:func:`build_directory` if it holds the library (it may be read-only) or can be written; otherwise
+    ``cpu/<name>`` in a private temporary directory (one :class:`CpuCacheWarning`)."""
+    name = library_name()
+    try:
+        directory = cache_root() / "cpu" / name
+        if (directory / f"{name}.so").exists():
+            return directory
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "slayer.lock").touch()
+        return directory
+    except (OSError, RuntimeError) as error:  # RuntimeError: Path.home() without a home directory
+        fallback = _private_temporary_root() / "cpu" / name
+        fallback.mkdir(parents=True, exist_ok=True)
+        warnings.warn(
+            f"slayer: cannot use the kernel cache ({type(error).__name__}: {error}); building the C++ CPU "
+            f"kernels in {fallback} instead (set SLAYER_CACHE_DIR to a writable directory to keep them)",
+            CpuCacheWarning,
+            stacklevel=5,
+        )
+        return fallback
+
+
+def _private_temporary_root() -> Path:
+    """``<tmp>/slayer-<uid>``, created private; refused if another user owns it or may write to it (a library
+    loaded from there runs as this user)."""
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    root = Path(tempfile.gettempdir()) / f"slayer-{uid if uid is not None else 'user'}"
+    with contextlib.suppress(FileExistsError):
+        root.mkdir(mode=0o700)
+    info = root.lstat()
+    if uid is not None and (
+        not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    ):
+        raise PermissionError(f"{root} is not a private directory of this user; set SLAYER_CACHE_DIR")
+    return root
+
+
+def _build(directory: Path) -> None:
+    """Compile the library into ``directory`` (staged in ``directory/build``, moved into place when done)."""
     compiler = os.environ.get("CXX", "c++")
     if shutil.which(compiler) is None:
         raise RuntimeError(f"no C++ compiler found (looked for {compiler!r}; set CXX to choose one)")
     from torch.utils import cpp_extension  # lazily: importing it probes for CUDA toolkits
 
-    if not cpp_extension.is_ninja_available():
-        raise RuntimeError("ninja is not installed (pip install ninja)")
-    directory = build_directory()
-    directory.mkdir(parents=True, exist_ok=True)
-    with _file_lock(directory / "slayer.lock"):
-        if library_path().exists():  # another process built it while we waited
-            return
-        # torch's own lock file outlives a killed build and would block forever; under our lock no
-        # other process is building here, so a leftover one is stale
-        with contextlib.suppress(FileNotFoundError):
-            (directory / "lock").unlink()
-        print("slayer: compiling the C++ CPU kernels (first use, ~15 s)...", file=sys.stderr, flush=True)
-        cpp_extension.load(
-            name=library_name(),
-            sources=[str(path) for path in sources()],
-            extra_cflags=list(CFLAGS),
-            extra_ldflags=list(LDFLAGS),
-            build_directory=str(directory),
-            is_python_module=False,
-            verbose=False,
-        )
+    name = library_name()
+    with _ninja_on_path():
+        if not cpp_extension.is_ninja_available():
+            raise RuntimeError("ninja is not installed (pip install ninja)")
+        with _file_lock(directory / "slayer.lock"):
+            library = directory / f"{name}.so"
+            if library.exists():  # another process built it while we waited
+                return
+            # a fresh staging directory: no objects or torch lock file of a killed build survive
+            staging = directory / "build"
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            print("slayer: compiling the C++ CPU kernels (first use, ~15 s)...", file=sys.stderr, flush=True)
+            cpp_extension.load(
+                name=name,
+                sources=[str(path) for path in sources()],
+                extra_cflags=list(CFLAGS),
+                extra_ldflags=list(LDFLAGS),
+                build_directory=str(staging),
+                is_python_module=False,
+                verbose=False,
+            )
+            os.replace(staging / f"{name}.so", library)  # atomic: readers see no library or a complete one
+            shutil.rmtree(staging, ignore_errors=True)
     with contextlib.suppress(OSError):
-        log.unlink()
+        (directory / "build.log").unlink()
+
+
+@contextlib.contextmanager
+def _ninja_on_path() -> Iterator[None]:
+    """Put the ``ninja`` of the ``ninja`` Python package (a dependency) on ``PATH`` while building if ``PATH``
+    has none: it lives beside the environment's python, which is off ``PATH`` when a virtual environment's
+    python runs without activation. torch runs ``ninja`` through ``PATH`` only."""
+    if shutil.which("ninja") is not None:
+        yield
+        return
+    candidates = [os.path.dirname(sys.executable)]
+    with contextlib.suppress(Exception):
+        import ninja  # type: ignore[import-not-found]
+
+        candidates.insert(0, ninja.BIN_DIR)
+    found = next((path for path in candidates if shutil.which("ninja", path=path)), None)
+    if found is None:
+        yield
+        return
+    previous = os.environ.get("PATH")
+    os.environ["PATH"] = found if not previous else found + os.pathsep + previous
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = previous
 
 
 @contextlib.contextmanager
