@@ -85,3 +85,48 @@ def test_persistent_state_is_detached():
     assert not neuron.voltage_state.requires_grad and not neuron.current_state.requires_grad
     spikes, _ = run(neuron, x)
     spikes.sum().backward()  # a second graph does not reach into the first
+
+
+@pytest.mark.parametrize("model", ["alif", "adrf"])
+def test_threshold_set_after_construction_is_the_initial_threshold_state(model):
+    """``neuron.threshold = θ`` moves θ0 *and* the initial threshold state (a non-persistent neuron starts every
+    call from θ0): the neuron behaves like one constructed with θ."""
+    from slayer.neuron import adrf, alif
+
+    x = inputs(model, (2, 3), 16)
+    if model == "alif":
+        changed, built = make(model), alif.Neuron(1.25, 0.5, (0.1, 0.4), (0.05, 0.3), (0.05, 0.2), (0.1, 0.3))
+        changed.threshold = 1.25
+    else:
+        changed = make(model)
+        built = adrf.Neuron(0.375, 0.125, (6.0, 12.0), (0.02, 0.1), (0.05, 0.2), (0.1, 0.3))
+        changed.threshold = 0.375
+    assert changed.threshold_state.item() == changed.threshold
+    for a, b in zip(changed.dynamics(x), built.dynamics(x), strict=True):
+        assert torch.equal(a, b)
+    assert torch.equal(changed(x), built(x))
+    persistent = make(model, persistent_state=True)
+    persistent(x)
+    stored = persistent.threshold_state.clone()
+    persistent.threshold = 1.5  # a stored state is the stream's own: it is kept
+    assert torch.equal(persistent.threshold_state, stored)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_saved_states_do_not_leak_into_a_model_that_does_not_save_them(strict):
+    """Loading a ``save_state=True`` checkpoint into a ``save_state=False`` model leaves its states untouched
+    (they are not part of its state_dict): strict loading reports the unexpected keys, non-strict ignores them;
+    neither leaves uninitialised memory as the next call's initial state."""
+    saving = make("alif", persistent_state=True, save_state=True)
+    x = inputs("alif", (2, 3), 10)
+    saving(x)
+    plain = make("alif", persistent_state=True)
+    if strict:
+        with pytest.raises(RuntimeError, match="Unexpected key"):
+            plain.load_state_dict(saving.state_dict())
+    else:
+        plain.load_state_dict(saving.state_dict(), strict=False)
+    for name in plain.state_names:
+        assert getattr(plain, name).shape == (1,), name
+    assert plain.threshold_state.item() == plain.threshold and plain.current_state.item() == 0
+    assert torch.equal(plain(x), make("alif")(x))

@@ -154,6 +154,11 @@ class Neuron(CoreNeuron):
     def threshold(self, value: float) -> None:
         self._threshold = quantize_threshold(value, self.w_scale)
         self.tau_rho = self.tau_grad * self._threshold
+        # an initial (1-element) threshold state follows θ0; a stored state is the stream's own and stays
+        for name, initial in self._state_initial.items():
+            buffer: torch.Tensor = getattr(self, name)
+            if initial == "threshold" and buffer.dim() == 1 and buffer.numel() == 1:
+                setattr(self, name, torch.full_like(buffer, self._threshold))
 
     @property
     def v_th_mant(self) -> int:
@@ -301,7 +306,7 @@ class Neuron(CoreNeuron):
                 if isinstance(value, torch.Tensor) and value.shape != param.shape:
                     param.data = torch.empty(value.shape, dtype=param.dtype, device=param.device)
                     resized = True
-        for name in self._state_initial:
+        for name in self._state_initial if self.save_state else ():  # states are in the state_dict only then
             value = state_dict.get(prefix + name)
             buffer = getattr(self, name)
             if isinstance(value, torch.Tensor) and value.shape != buffer.shape:
