@@ -1,0 +1,52 @@
+"""The ``reference`` backend: pure PyTorch, runs anywhere, the oracle for the others.
+
+Each kernel implements the contract in ``docs/backends.md``: 3-D tensors ``(N, M, T)`` (``M`` neurons
+per sample, time last, any strides), decays ``(M,)``, states ``(N, M)``, plain ints and bools.
+Internally the time series are copied to time-first ``(T, N, M)`` so each step works on a contiguous
+slice; the loop over time is Python, every step is vectorised int64 arithmetic over all neurons.
+
+One module per kernel family (as in the ``gpu`` backend); ``_layout`` and ``_spike`` hold the shared helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from .._backend import Backend
+from .adaptive_resonator import adaptive_resonator_forward as adaptive_resonator_forward
+from .adaptive_threshold import adaptive_phase_threshold_forward as adaptive_phase_threshold_forward
+from .adaptive_threshold import adaptive_threshold_backward as adaptive_threshold_backward
+from .adaptive_threshold import adaptive_threshold_forward as adaptive_threshold_forward
+from .alif import alif_backward as alif_backward
+from .alif import alif_forward as alif_forward
+from .cuba import cuba_backward as cuba_backward
+from .cuba import cuba_forward as cuba_forward
+from .leaky_integrator import leaky_integrator_backward as leaky_integrator_backward
+from .leaky_integrator import leaky_integrator_forward as leaky_integrator_forward
+from .resonator import resonator_backward as resonator_backward
+from .resonator import resonator_forward as resonator_forward
+
+KERNELS: dict[str, Callable] = {
+    "leaky_integrator_forward": leaky_integrator_forward,
+    "leaky_integrator_backward": leaky_integrator_backward,
+    "resonator_forward": resonator_forward,
+    "resonator_backward": resonator_backward,
+    "adaptive_threshold_forward": adaptive_threshold_forward,
+    "adaptive_threshold_backward": adaptive_threshold_backward,
+    "adaptive_phase_threshold_forward": adaptive_phase_threshold_forward,
+    "adaptive_resonator_forward": adaptive_resonator_forward,
+    "cuba_forward": cuba_forward,
+    "cuba_backward": cuba_backward,
+    "alif_forward": alif_forward,
+    "alif_backward": alif_backward,
+}
+
+
+class ReferenceBackend(Backend):
+    name = "reference"
+    device_types = frozenset({"cpu", "cuda", "mps", "xpu", "meta"})
+    priority = 0
+    description = "pure PyTorch fixed-point dynamics (readable oracle)"
+
+    def kernels(self) -> Mapping[str, Callable]:
+        return KERNELS
