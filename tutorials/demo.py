@@ -6,7 +6,7 @@
 # pattern (a drawing of the Radcliffe Camera). Every part is looked up by name in the plugin
 # registry, exactly as a third-party model would be.
 #
-# Run: `python tutorials/demo.py [--epochs 150] [--out tutorials/output/demo]` (about a minute on 2 CPU
+# Run: `python tutorials/demo.py [--epochs 1000] [--out tutorials/output/demo]` (about 30 s on 2 CPU
 # cores); the raster of the trained output shows the Radcliffe Camera emerging from the input noise.
 
 # %%
@@ -69,7 +69,7 @@ def spike_time_loss(output: torch.Tensor, target: torch.Tensor, time_constant: f
 # %%
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=150)
+    parser.add_argument("--epochs", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=2000, help="time steps (1 ms each)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "output" / "demo")
     args = parser.parse_args()
