@@ -12,27 +12,20 @@ from slayer.core.plugins import KINDS, registry
 
 def _plugins_table() -> str:
     reg = registry()
-    provided: dict[str, list[str]] = {}
+    provided: dict[str, dict[str, list[str]]] = {}  # plugin -> kind -> names
     for kind in KINDS:
         for entry in reg.get(kind).values():
-            provided.setdefault(entry.plugin, []).append(f"{kind}: {entry.name}")
+            provided.setdefault(entry.plugin, {}).setdefault(kind, []).append(entry.name)
     rows = []
     for info in reg.plugins():
-        registers = "; ".join(_group(provided.get(info.name, [])))
+        kinds = provided.get(info.name, {})
+        registers = "; ".join(f"{kind}: {', '.join(sorted(names))}" for kind, names in kinds.items())
         if info.error:
             registers = f"{registers} ({info.error})".strip()
         rows.append((info.name, info.distribution, info.version, info.status, registers or "-"))
     if not rows:
         return "no slayer plugins are installed"
     return format_table(("plugin", "distribution", "version", "status", "registers"), rows)
-
-
-def _group(items: list[str]) -> list[str]:
-    grouped: dict[str, list[str]] = {}
-    for item in items:
-        kind, _, name = item.partition(": ")
-        grouped.setdefault(kind, []).append(name)
-    return [f"{kind}: {', '.join(sorted(names))}" for kind, names in grouped.items()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
