@@ -47,18 +47,23 @@ def _first_party_deps(dist: str) -> list[str]:
     return [name for name in names if name in DISTRIBUTIONS]
 
 
-def _local_requirements(dist: str, extras: str = "") -> list[str]:
-    """``dist`` and its first-party dependencies, as local paths (non-editable)."""
-    seen: list[str] = []
+def _install_order(dist: str) -> list[str]:
+    """``dist``'s first-party dependencies (recursively, dependencies first), then ``dist``."""
+    order: list[str] = []
 
     def visit(name: str) -> None:
         for dep in _first_party_deps(name):
             visit(dep)
-        if name not in seen:
-            seen.append(name)
+        if name not in order:
+            order.append(name)
 
     visit(dist)
-    return [str(PACKAGES / name) + (extras if name == dist else "") for name in seen]
+    return order
+
+
+def _local_requirements(dist: str, extras: str = "") -> list[str]:
+    """``dist`` and its first-party dependencies, as local paths (non-editable)."""
+    return [str(PACKAGES / name) + (extras if name == dist else "") for name in _install_order(dist)]
 
 
 @nox.session
@@ -99,7 +104,7 @@ def build(session: nox.Session) -> None:
     for dist in DISTRIBUTIONS:
         session.run("python", "-m", "build", "--outdir", str(dist_dir), str(PACKAGES / dist))
     for dist in DISTRIBUTIONS:
-        wheels = [_wheel(dist_dir, name) for name in _local_order(dist)]
+        wheels = [_wheel(dist_dir, name) for name in _install_order(dist)]
         venv = Path(session.create_tmp()) / f"alone-{dist}"
         shutil.rmtree(venv, ignore_errors=True)
         session.run("python", "-m", "venv", str(venv))
@@ -108,10 +113,6 @@ def build(session: nox.Session) -> None:
         module = "slayer." + {"slayer-neurons": "neuron", "slayer-blocks": "block"}.get(dist, dist.split("-")[1])
         session.run(python, "-c", f"import slayer, {module}; print({module!r}, 'imports alone')", external=True)
         session.run(python, "-m", "slayer", "plugins", external=True)
-
-
-def _local_order(dist: str) -> list[str]:
-    return [Path(path).name.split("[")[0] for path in _local_requirements(dist)]
 
 
 def _wheel(dist_dir: Path, dist: str) -> str:
