@@ -1,15 +1,18 @@
 // The tensor side of the cpu backend: argument checks, outputs laid out like the input, and the one
 // operator library torch.ops.slayer_cpu.<kernel> (TORCH_LIBRARY; no Python bindings are compiled).
 // Names, arguments and results follow docs/backends.md; the arithmetic lives in the kernel files.
+#include <ATen/EmptyTensor.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
-#include <ATen/ops/empty_like.h>
+#include <c10/util/strides.h>
 #include <torch/library.h>
 
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "kernels.h"
+#include "output_pool.h"
 
 namespace slayer_cpu {
 namespace {
@@ -77,8 +80,14 @@ Plane<T> plane(const Tensor& x) {
   return {x.data_ptr<T>(), x.dim() == 2 ? x.stride(0) : 0, x.stride(x.dim() - 1)};
 }
 
-// An output series laid out like `like` (neuron-contiguous input -> neuron-contiguous output).
-Tensor series_like(const Tensor& like, c10::ScalarType dtype) { return at::empty_like(like, like.options().dtype(dtype)); }
+// An output series laid out like `like` (neuron-contiguous input -> neuron-contiguous output, as empty_like
+// with preserve_format), from the output pool (output_pool.h).
+Tensor series_like(const Tensor& like, c10::ScalarType dtype) {
+  const c10::DimVector strides =
+      like.is_non_overlapping_and_dense() ? c10::DimVector(like.strides()) : c10::contiguous_strides(like.sizes());
+  return at::detail::empty_strided_generic(like.sizes(), strides, output_pool(),
+                                           c10::DispatchKeySet(c10::DispatchKey::CPU), dtype);
+}
 
 Tensor plane_like(const Tensor& like) { return at::empty({like.size(0), like.size(1)}, like.options()); }
 
@@ -459,10 +468,20 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tenso
   return {grad_x, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]};
 }
 
+// [live, idle, limit, hits, misses] of the output pool: bytes and block counts.
+std::vector<int64_t> output_pool_stats() {
+  const PoolStats s = pool_stats();
+  return {s.live_bytes, s.idle_bytes, s.limit_bytes, s.hits, s.misses};
+}
+
+int64_t empty_output_pool() { return empty_pool(); }
+
 }  // namespace
 }  // namespace slayer_cpu
 
 TORCH_LIBRARY(slayer_cpu, m) {
+  m.def("output_pool_stats() -> int[]", &slayer_cpu::output_pool_stats);
+  m.def("empty_output_pool() -> int", &slayer_cpu::empty_output_pool);
   m.def(
       "leaky_integrator_forward(Tensor x, Tensor decay, Tensor state, bool reset, int threshold, int s_scale)"
       " -> (Tensor, Tensor, Tensor)");
