@@ -89,7 +89,8 @@ void backward_block(const AlifBackward<scalar_t>& a, int64_t n, int64_t m0, int6
   const int64_t gm = kUnit ? 1 : a.grad_spikes.sm, gvm = kUnit ? 1 : a.grad_voltage.sm,
                 cm = kUnit ? 1 : a.current.sm, vm = kUnit ? 1 : a.voltage.sm, thm = kUnit ? 1 : a.th_out.sm,
                 rm = kUnit ? 1 : a.r_out.sm, em = kUnit ? 1 : a.events.sm, im = kUnit ? 1 : a.grad_input.sm;
-  const scalar_t tau = a.tau_rho, height = a.scale_rho, base = a.base, step = a.step;
+  const scalar_t base = a.base, step = a.step;
+  const Surrogate<scalar_t> surrogate(a.tau_rho, a.scale_rho);
   for (int64_t t = a.T - 1; t >= 0; --t) {
     const scalar_t* gs = a.grad_spikes.row(n, m0) + t * a.grad_spikes.st;
     const scalar_t* gv = has_gv ? a.grad_voltage.row(n, m0) + t * a.grad_voltage.st : nullptr;
@@ -107,8 +108,8 @@ void backward_block(const AlifBackward<scalar_t>& a, int64_t n, int64_t m0, int6
     for (int64_t j = 0; j < count; ++j) {
       const scalar_t voltage = vt[j * vm];
       const scalar_t distance = voltage - (tht[j * thm] + rt[j * rm]);
-      const scalar_t bump = laplace_bump(distance, tau, height);
-      const scalar_t slope = spike_slope(distance, bump, tau, height, a.graded);
+      const scalar_t bump = surrogate.bump(distance);
+      const scalar_t slope = surrogate.slope(distance, bump, a.graded);
       const scalar_t g = gs[j * gm];
       // the spike's threshold θ[t] + r[t] receives -ρ (graded: -bump * v), passed to both θ and r
       const scalar_t g_level = g * (a.graded ? -bump * voltage : -bump);

@@ -207,7 +207,8 @@ SLAYER_INLINE void backward_block(const CubaBackward<scalar_t>& a, int64_t n, in
     acc_v[j] = 0;
   }
   const bool has_gv = a.grad_voltage.data != nullptr;
-  const scalar_t level = a.spike_threshold, tau = a.tau_rho, height = a.scale_rho;
+  const scalar_t level = a.spike_threshold;
+  const Surrogate<scalar_t> surrogate(a.tau_rho, a.scale_rho);
   const bool graded = a.graded;
   for (int64_t t = T - 1; t >= 0; --t) {
     const scalar_t* gs = a.grad_spikes.row(n, m0) + t * a.grad_spikes.st;
@@ -215,9 +216,9 @@ SLAYER_INLINE void backward_block(const CubaBackward<scalar_t>& a, int64_t n, in
     scalar_t* gx = a.grad_input.row(n, m0) + t * a.grad_input.st;
     // the surrogate slope of the spike at t (a separate loop without branches: it vectorises)
     if (graded) {
-      for (int64_t j = 0; j < count; ++j) slope[j] = graded_slope(vt[j * vm] - level, tau, height);
+      for (int64_t j = 0; j < count; ++j) slope[j] = surrogate.graded_slope(vt[j * vm] - level);
     } else {
-      for (int64_t j = 0; j < count; ++j) slope[j] = laplace_bump(vt[j * vm] - level, tau, height);
+      for (int64_t j = 0; j < count; ++j) slope[j] = surrogate.bump(vt[j * vm] - level);
     }
     combine_gradient<false>(slope, gs, a.grad_spikes.sm, count);
     if (has_gv) combine_gradient<true>(slope, a.grad_voltage.row(n, m0) + t * a.grad_voltage.st, a.grad_voltage.sm, count);
