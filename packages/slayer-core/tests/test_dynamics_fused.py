@@ -260,6 +260,45 @@ def test_alif_invalid_values_and_empty_time(backend):
     assert torch.equal(empty[5], torch.full((2, 4), 0.3 * 4096 // 1 / 4096))  # th_state defaults to th0
 
 
+def saved_series_storages(forward, series_shape):
+    """Data pointers of the series-shaped tensors autograd saves during ``forward()``."""
+    saved = []
+
+    def pack(tensor):
+        if tuple(tensor.shape) == series_shape:
+            saved.append(tensor.untyped_storage().data_ptr())
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        out = forward()
+    return saved, out
+
+
+def test_alif_saves_only_its_input_and_recomputes_the_traces(backend):
+    gen = torch.Generator().manual_seed(23)
+    x = (torch.randn(2, 7, 30, generator=gen) * 0.6).requires_grad_()
+    decays = [decay(gen, (7,), torch.float32, 0, 900).requires_grad_() for _ in range(4)]
+    saved, _ = saved_series_storages(lambda: fused_alif(x, *decays, None, None, None, None, 0.1, 0.4, False), x.shape)
+    assert saved == [x.untyped_storage().data_ptr()]  # no current, voltage, θ, r or events kept alive
+    # the gradients through the recomputed traces equal the composition's (which saves them)
+    weights = [torch.randn(2, 7, 30, generator=gen), torch.randn(2, 7, 30, generator=gen)]
+    expected, expected_grads = run_with_grads(composed_alif, [x, *decays], weights, None, None, None, None, 0.1, 0.4,
+                                              False)  # fmt: skip
+    actual, actual_grads = run_with_grads(fused_alif, [x, *decays], weights, None, None, None, None, 0.1, 0.4, False)
+    assert expected[0].sum() > 0
+    assert_identical(expected, actual)
+    assert_grads_close(expected_grads, actual_grads, torch.float32)
+
+
+def test_cuba_saves_input_voltage_and_events_only(backend):
+    gen = torch.Generator().manual_seed(24)
+    x = (torch.randn(2, 7, 30, generator=gen) * 0.6).requires_grad_()
+    d = torch.full((7,), 500.0, requires_grad=True)
+    saved, (_, voltage, _, _) = saved_series_storages(lambda: fused_cuba(x, d, d, None, None, 0.3, False),
+                                                           x.shape)  # fmt: skip
+    assert len(saved) == 3 and saved[:2] == [x.untyped_storage().data_ptr(), voltage.untyped_storage().data_ptr()]
+
+
 # -- errors, fake kernels, opcheck ------------------------------------------------------------------------------
 
 
