@@ -113,3 +113,20 @@ def test_a_bad_limit_is_named():
     done = run_with_pool_env("lots", "k(x, z, z, s, s, 64, 1.0, False, 64)")
     assert done.returncode != 0
     assert "SLAYER_CPU_POOL_MB must be a whole number of MiB" in done.stderr and "'lots'" in done.stderr
+
+
+def test_a_forked_child_can_use_the_pool():
+    body = """
+    import os
+    o = k(x, z, z, s, s, 64, 1.0, False, 64)
+    del o  # an idle block the child inherits
+    pid = os.fork()
+    if pid == 0:
+        torch.set_num_threads(1)  # as DataLoader workers do: OpenMP itself cannot run threads in a forked child
+        ok = k(x, z, z, s, s, 64, 1.0, False, 64)[0].shape == x.shape and output_pool_stats().hits >= 2
+        os._exit(0 if ok else 3)
+    _, status = os.waitpid(pid, 0)
+    print("child", os.waitstatus_to_exitcode(status))
+    """
+    done = run_with_pool_env("64", body)
+    assert done.returncode == 0 and "child 0" in done.stdout, done.stderr

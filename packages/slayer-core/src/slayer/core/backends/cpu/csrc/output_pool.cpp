@@ -3,6 +3,7 @@
 
 #include <c10/core/CPUAllocator.h>
 #include <c10/util/Exception.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -75,7 +76,12 @@ class OutputPool final : public c10::Allocator {
   }
 
  private:
-  OutputPool() : limit_(default_limit()) {}
+  OutputPool() : limit_(default_limit()) {
+    // fork() while another thread holds the mutex (a DataLoader worker started mid-step) would leave it locked
+    // forever in the child: hold it across fork so both sides start with it free
+    pthread_atfork([] { instance().mutex_.lock(); }, [] { instance().mutex_.unlock(); },
+                   [] { instance().mutex_.unlock(); });
+  }
 
   // The smallest idle block of at least `size` bytes and at most 5/4 of it (larger ones would waste memory).
   Block* take(size_t size) {
