@@ -326,6 +326,53 @@ def test_cuba_exact_paths_match_reference_bit_for_bit(cpu, isa, layout, dtype, g
             torch.testing.assert_close(a[finite] / scale, e[finite] / scale)
 
 
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("graded", [False, True])
+def test_alif_exact_paths_match_reference_bit_for_bit(cpu, isa, layout, dtype, graded):
+    """ALIF's double path against the reference in every ISA variant: small states (zeros of the right sign),
+    current and voltage crossing 2**39, θ/r driven past the bound by the spike jumps, decays at and beyond the
+    edges, NaN, and θ0 / θ_step outside the exact range (the whole call takes the int64 path)."""
+    x, cd, vd, cs, vs = boundary_case(dtype, layout)[:5]
+    gen = torch.Generator().manual_seed(23)
+    n, m = cs.shape
+    rd, td = decays(gen, dtype, 1200)[:m], decays(gen, dtype, 1200)[:m]
+    rs, ts = (torch.rand(n, m, generator=gen, dtype=dtype) * 0.2 for _ in range(2))
+    th_step, th0 = 300, 2048
+    clean = [t[:1].clone() for t in (x, cs, vs, rs, ts)]  # sample 0: every state stays small
+    clean[0][:, :3] = -1e-5
+    ts[1, 31], rs[1, 32] = (EXACT_BOUND - 1) / S_SCALE, -EXACT_BOUND / S_SCALE  # at the bound from the start
+    rd[33], td[34] = 4096, -4096
+    rs[2, 35] = float("nan")
+    for args in (
+        (clean[0], cd, vd, rd, td, *clean[1:], th_step, th0, graded, S_SCALE),
+        (x, cd, vd, rd, td, cs, vs, rs, ts, th_step, th0, graded, S_SCALE),
+        (x, cd, vd, rd, td, cs, vs, rs, ts, th_step, 2**40, graded, S_SCALE),  # θ0 beyond the exact range
+        (x, cd, vd, rd, td, cs, vs, rs, ts, 2**40, th0, graded, S_SCALE),  # θ_step beyond it
+    ):
+        forward = ref.alif_forward(*args)
+        assert forward[9].any()
+        assert_bitwise(forward, cpu["alif_forward"](*args))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_alif_jumps_beyond_the_exact_range_leave_the_double_path(cpu, isa, dtype):
+    """Neuron 0 starts in range (θ = -2.8e11 > -2**39) and fires every step (θ + r < 0 <= v): its θ jumps by
+    θ_step and r by 2θ, past 2**39 after the first spike. From step 10 on, r * (4096 - 38) needs more than 53
+    bits and a double product rounds across a multiple of 4096, so rtz(., 12) comes out one off (found by
+    simulating both arithmetics exactly): only the per-step range check on r and θ sends the block to the int64
+    path in time. Neurons 1 and 2 never fire and stay small."""
+    x = torch.zeros(1, 3, 20, dtype=dtype)
+    decay = torch.tensor([100.0, 100.0, 100.0], dtype=dtype)
+    rd, td = torch.tensor([38.0, 5.0, 5.0], dtype=dtype), torch.tensor([0.0, 10.0, 10.0], dtype=dtype)
+    zero = torch.zeros(1, 3, dtype=dtype)
+    ts = torch.tensor([[-4272400.0 * 2**16 / S_SCALE, 100.0, 100.0]], dtype=dtype)
+    args = (x, decay, decay, rd, td, zero, zero, zero, ts, -171375269916, 2048, False, S_SCALE)
+    forward = ref.alif_forward(*args)
+    assert forward[9][0, 0].all() and not forward[9][0, 1:].any()
+    assert forward[4][0, 0, -1].abs() * S_SCALE > 2**44
+    assert_bitwise(forward, cpu["alif_forward"](*args))
+
+
 def test_bad_arguments_raise_clear_errors(cpu):
     x = torch.zeros(N, M, T)
     with pytest.raises(RuntimeError, match=r"state must have shape \(2, 70\)"):

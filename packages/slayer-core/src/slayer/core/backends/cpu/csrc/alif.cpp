@@ -3,6 +3,12 @@
 // and the real spike of the float voltage against θ + r, exactly as the composition leaky_integrator ->
 // leaky_integrator -> adaptive_threshold -> real_spike computes them. Backward: the spike's surrogate
 // (its θ-gradient -ρ flows into the θ/r adjoint), the θ/r adjoint and the two integrator adjoints.
+//
+// The forward first runs the exact double-precision integer arithmetic of exact_double.h (AVX2/AVX-512
+// variants chosen at run time, isa.h), as the CUBA kernel does; a block whose states leave the exact range (or
+// that holds NaN/inf) is rerun with the int64 path, which implements wrap-around and poisoning.
+#include "exact_double.h"
+#include "isa.h"
 #include "kernels.h"
 #include "surrogate.h"
 #include "threshold_state.h"
@@ -11,7 +17,7 @@ namespace slayer_cpu {
 namespace {
 
 template <typename scalar_t, bool kUnit>
-void forward_block(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+SLAYER_INLINE void forward_block_int(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
   const scalar_t W = a.s_scale;
   ThresholdBlock<scalar_t> state(n, m0, count, a.ref_decay, a.th_decay, a.ref_state, a.th_state, a.th_step, a.th0,
                                  W);
@@ -67,6 +73,119 @@ void forward_block(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_
     a.next_voltage(n, m0 + j) = to_float(v[j], W, bad_v[j]);
   }
   state.write_next(n, m0, count, a.next_r, a.next_th, W);
+}
+
+// The four per-neuron double arrays of a block: states (current, voltage, refractory, threshold) or retentions.
+struct States {
+  double* __restrict c;
+  double* __restrict v;
+  double* __restrict r;
+  double* __restrict th;
+};
+
+// One time step of forward_block_exact for the block's neurons; nonzero if a state left the exact range. A
+// function of its own so that __restrict on its pointer parameters tells GCC the seven series and the state
+// arrays do not overlap (the op allocates every output separately): the run-time alias checks it would need
+// otherwise exceed its limit and the loop would stay scalar.
+template <typename scalar_t, bool kUnit>
+SLAYER_INLINE int exact_step(int64_t count, const scalar_t* __restrict xt, int64_t xm, scalar_t* __restrict st,
+                             int64_t sm, scalar_t* __restrict ct, int64_t cm, scalar_t* __restrict vt, int64_t vm,
+                             scalar_t* __restrict tht, int64_t thm, scalar_t* __restrict rt, int64_t rm,
+                             bool* __restrict et, int64_t em, States state, States retention, scalar_t W,
+                             scalar_t inverse, double th0, double step, scalar_t keep) {
+  int out_of_range = 0;
+  for (int64_t j = 0; j < count; ++j) {
+    const double current = exact_decay(state.c[j], retention.c[j]) + exact_integer(xt[j * xm] * W);
+    state.c[j] = current;
+    const scalar_t current_float = static_cast<scalar_t>(current) * inverse;
+    ct[j * cm] = current_float;
+    const double y = exact_decay(state.v[j], retention.v[j]) + exact_integer(current_float * W);
+    state.v[j] = y;
+    const scalar_t voltage = static_cast<scalar_t>(y) * inverse;
+    vt[j * vm] = voltage;
+    // the threshold sees the float voltage re-scaled, like the composition's third op
+    const double v_int = exact_integer(voltage * W);
+    const double r_now = exact_decay(state.r[j], retention.r[j]);
+    const double th_now = exact_decay(state.th[j] - th0, retention.th[j]) + th0;
+    const scalar_t th_float = static_cast<scalar_t>(th_now) * inverse, r_float = static_cast<scalar_t>(r_now) * inverse;
+    tht[j * thm] = th_float;
+    rt[j * rm] = r_float;
+    const bool fired = v_int >= th_now + r_now;
+    et[j * em] = fired;
+    const double r_next = fired ? r_now + 2.0 * th_now : r_now, th_next = fired ? th_now + step : th_now;
+    state.r[j] = r_next;
+    state.th[j] = th_next;
+    out_of_range |= !(std::abs(current) < kExactBound) | !(std::abs(y) < kExactBound) |
+                    !(std::abs(r_next) < kExactBound) | !(std::abs(th_next) < kExactBound);
+    // spike_value without a branch (as in cuba.cpp): voltage * keep + (1 - keep) is v (graded) or 1 (binary)
+    const scalar_t level = th_float + r_float;
+    st[j * sm] = (voltage >= level ? scalar_t(1) : scalar_t(0)) * (voltage * keep + (scalar_t(1) - keep));
+  }
+  return out_of_range;
+}
+
+// The forward in exact double arithmetic: every state (current, voltage, refractory r, threshold θ) is an
+// integer below kExactBound held in a double, so each step is the int64 path's arithmetic exactly (see
+// exact_double.h; θ - θ0 stays below 2**40, whose product with a retention <= 2**13 is still exact). False, with
+// the outputs partly written, as soon as a state leaves the range (the caller reruns forward_block_int).
+template <typename scalar_t, bool kUnit>
+SLAYER_INLINE bool forward_block_exact(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+  const scalar_t W = a.s_scale, inverse = scalar_t(1) / W;
+  alignas(64) double c[kBlock], v[kBlock], r[kBlock], th[kBlock], kc[kBlock], kv[kBlock], kr[kBlock], kt[kBlock];
+  const double th0 = static_cast<double>(a.th0), step = static_cast<double>(a.th_step);
+  if (!(std::abs(th0) < kExactBound && std::abs(step) < kExactBound) ||
+      !exact_start(a.current_decay, a.current_state, n, m0, count, W, kc, c) ||
+      !exact_start(a.voltage_decay, a.voltage_state, n, m0, count, W, kv, v) ||
+      !exact_start(a.ref_decay, a.ref_state, n, m0, count, W, kr, r) ||
+      !exact_start(a.th_decay, a.th_state, n, m0, count, W, kt, th)) {
+    return false;
+  }
+  const int64_t xm = kUnit ? 1 : a.x.sm, sm = kUnit ? 1 : a.spikes.sm, cm = kUnit ? 1 : a.current.sm,
+                vm = kUnit ? 1 : a.voltage.sm, thm = kUnit ? 1 : a.th_out.sm, rm = kUnit ? 1 : a.r_out.sm,
+                em = kUnit ? 1 : a.events.sm;
+  const scalar_t keep = a.graded ? scalar_t(1) : scalar_t(0);
+  for (int64_t t = 0; t < a.T; ++t) {
+    const int out_of_range = exact_step<scalar_t, kUnit>(
+        count, a.x.row(n, m0) + t * a.x.st, xm, a.spikes.row(n, m0) + t * a.spikes.st, sm,
+        a.current.row(n, m0) + t * a.current.st, cm, a.voltage.row(n, m0) + t * a.voltage.st, vm,
+        a.th_out.row(n, m0) + t * a.th_out.st, thm, a.r_out.row(n, m0) + t * a.r_out.st, rm,
+        a.events.row(n, m0) + t * a.events.st, em, States{c, v, r, th}, States{kc, kv, kr, kt}, W, inverse, th0,
+        step, keep);
+    if (out_of_range) return false;
+  }
+  for (int64_t j = 0; j < count; ++j) {
+    a.next_current(n, m0 + j) = static_cast<scalar_t>(c[j]) * inverse;
+    a.next_voltage(n, m0 + j) = static_cast<scalar_t>(v[j]) * inverse;
+    a.next_r(n, m0 + j) = static_cast<scalar_t>(r[j]) * inverse;
+    a.next_th(n, m0 + j) = static_cast<scalar_t>(th[j]) * inverse;
+  }
+  return true;
+}
+
+template <typename scalar_t, bool kUnit, bool kExact>
+SLAYER_INLINE void forward_block(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+  if (kExact && forward_block_exact<scalar_t, kUnit>(a, n, m0, count)) return;
+  forward_block_int<scalar_t, kUnit>(a, n, m0, count);
+}
+
+// One instantiation per ISA (isa.h), as in cuba.cpp.
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX512 void forward_avx512(const AlifForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  forward_block<S, kUnit, true>(a, n, m0, count);
+}
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX2 void forward_avx2(const AlifForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  forward_block<S, kUnit, true>(a, n, m0, count);
+}
+template <typename S, bool kUnit>
+void forward_baseline(const AlifForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  forward_block<S, kUnit, false>(a, n, m0, count);
+}
+template <typename S, bool kUnit>
+auto forward_variant(Isa isa) {
+  return isa == Isa::kAvx512 ? &forward_avx512<S, kUnit>
+         : isa == Isa::kAvx2 ? &forward_avx2<S, kUnit>
+                             : &forward_baseline<S, kUnit>;
 }
 
 template <typename scalar_t, bool kUnit>
@@ -160,13 +279,9 @@ template <typename S>
 void run(const AlifForward<S>& a) {
   const bool unit = a.x.sm == 1 && a.spikes.sm == 1 && a.current.sm == 1 && a.voltage.sm == 1 &&
                     a.th_out.sm == 1 && a.r_out.sm == 1 && a.events.sm == 1;
-  for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
-    if (unit) {
-      forward_block<S, true>(a, n, m0, count);
-    } else {
-      forward_block<S, false>(a, n, m0, count);
-    }
-  });
+  const Isa isa = power_of_two(static_cast<int64_t>(a.s_scale)) ? selected_isa() : Isa::kBaseline;
+  const auto block = unit ? forward_variant<S, true>(isa) : forward_variant<S, false>(isa);
+  for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
 }
 
 template <typename S>
