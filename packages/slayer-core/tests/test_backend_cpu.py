@@ -354,6 +354,35 @@ def test_alif_exact_paths_match_reference_bit_for_bit(cpu, isa, layout, dtype, g
         assert_bitwise(forward, cpu["alif_forward"](*args))
 
 
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("graded", [False, True])
+def test_alif_backward_in_every_isa_variant_and_gradient_layout(cpu, isa, layout, dtype, graded):
+    """The vectorised ALIF backward (unit-stride series; gradients of neuron stride 1 or 0, the latter spread
+    into a row per step) and its strided fallback against the reference: gradients laid out like the series,
+    expanded from one value (a sum's gradient), in the other storage order, and with or without a voltage
+    gradient."""
+    gen = torch.Generator().manual_seed(17)
+    x = series(gen, dtype, layout, scale=0.5)
+    cd, vd = decays(gen, dtype), decays(gen, dtype, 1500)
+    ref_decay, th_decay, ref_state, th_state = threshold_args(gen, dtype)
+    cs, vs = plane(gen, dtype, 0.3), plane(gen, dtype, 0.3)
+    forward = ref.alif_forward(x, cd, vd, ref_decay, th_decay, cs, vs, ref_state, th_state, 300, 2048, graded, S_SCALE)
+    _, current, voltage, th, r, *_, events = forward
+    assert events.any()
+    other = "nct" if layout == "ntc" else "ntc"
+    gradients = (
+        (series(gen, dtype, layout), series(gen, dtype, layout)),
+        (torch.randn((), generator=gen, dtype=dtype).expand(x.shape), torch.empty(0, dtype=dtype)),
+        (series(gen, dtype, layout), torch.randn((), generator=gen, dtype=dtype).expand(x.shape)),
+        (series(gen, dtype, other), series(gen, dtype, other)),
+    )
+    for grad_spikes, grad_voltage in gradients:
+        traces = (current, voltage, th, r, events)
+        params = (cd, vd, ref_decay, th_decay, cs, vs, ref_state, th_state, 300, 2048, 0.3, 0.8, graded, S_SCALE)
+        grads = (grad_spikes, grad_voltage, *(plane(gen, dtype) for _ in range(4)), *traces, *params)
+        assert_close(ref.alif_backward(*grads), cpu["alif_backward"](*grads))
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_alif_jumps_beyond_the_exact_range_leave_the_double_path(cpu, isa, dtype):
     """Neuron 0 starts in range (θ = -2.8e11 > -2**39) and fires every step (θ + r < 0 <= v): its θ jumps by

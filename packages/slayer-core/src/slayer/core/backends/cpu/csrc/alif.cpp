@@ -188,89 +188,164 @@ auto forward_variant(Isa isa) {
                              : &forward_baseline<S, kUnit>;
 }
 
-template <typename scalar_t, bool kUnit>
-void backward_block(const AlifBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
-  scalar_t kc[kBlock], kv[kBlock], kr[kBlock], kt[kBlock];
-  scalar_t adj_c[kBlock], adj_v[kBlock], adj_r[kBlock], adj_phi[kBlock];
-  scalar_t acc_c[kBlock], acc_v[kBlock], acc_r[kBlock], acc_th[kBlock];
+// A row of one series at one step: its first neuron's element and the neuron stride (0: one value for all).
+template <typename T>
+struct Row {
+  T* data;
+  int64_t stride;
+};
+
+// The block's per-neuron adjoints and gradient accumulators of the reverse scan.
+template <typename S>
+struct AlifAdjoints {
+  S kc[kBlock], kv[kBlock], kr[kBlock], kt[kBlock];  // retentions in float units
+  S c[kBlock], v[kBlock], r[kBlock], phi[kBlock];      // adjoints of the states entering the step
+  S acc_c[kBlock], acc_v[kBlock], acc_r[kBlock], acc_th[kBlock];  // decay gradients (times -4096)
+};
+
+// One step t of the reverse scan for the block's neurons. The rows "before" hold the values entering step t
+// (r'[t-1] comes from r[t-1], θ[t-1] and the spike at t-1; at t = 0 the initial states, with no spike).
+// Branch-free (graded is a template parameter, events are read as 0/1 bytes, every load is unconditional) and
+// restrict-qualified, so with kUnit (every row's neuron stride 1) GCC vectorises it across the neurons.
+template <typename S, bool kGraded, bool kUnit>
+SLAYER_INLINE void backward_rows(int64_t count, const Surrogate<S>& surrogate, const S* __restrict g_spike,
+                                 const S* __restrict g_volt, const S* __restrict voltage_t, const S* __restrict th_t,
+                                 const S* __restrict r_t, const uint8_t* __restrict fired_t,
+                                 const S* __restrict voltage_b, const S* __restrict current_b,
+                                 const S* __restrict th_b, const S* __restrict r_b, const uint8_t* __restrict fired_b,
+                                 S* __restrict grad_x, AlifAdjoints<S>* __restrict adj, S base, S step,
+                                 const int64_t (&stride)[12]) {
+  enum { kGs, kGv, kVt, kTht, kRt, kEt, kVb, kCb, kThb, kRb, kEb, kGx };
   for (int64_t j = 0; j < count; ++j) {
-    kc[j] = scalar_t(1) - a.current_decay(0, m0 + j) / scalar_t(kDecayOne);
-    kv[j] = scalar_t(1) - a.voltage_decay(0, m0 + j) / scalar_t(kDecayOne);
-    kr[j] = scalar_t(1) - a.ref_decay(0, m0 + j) / scalar_t(kDecayOne);
-    kt[j] = scalar_t(1) - a.th_decay(0, m0 + j) / scalar_t(kDecayOne);
-    adj_c[j] = a.grad_next_current(n, m0 + j);
-    adj_v[j] = a.grad_next_voltage(n, m0 + j);
-    adj_r[j] = a.grad_next_ref(n, m0 + j);
-    adj_phi[j] = a.grad_next_th(n, m0 + j);
-    acc_c[j] = acc_v[j] = acc_r[j] = acc_th[j] = 0;
+    const S voltage = voltage_t[j * (kUnit ? 1 : stride[kVt])];
+    const S distance = voltage - (th_t[j * (kUnit ? 1 : stride[kTht])] + r_t[j * (kUnit ? 1 : stride[kRt])]);
+    const S bump = surrogate.bump(distance);
+    const S slope = kGraded ? surrogate.graded_slope(distance) : bump;
+    const S g = g_spike[j * (kUnit ? 1 : stride[kGs])];
+    // the spike's threshold θ[t] + r[t] receives -ρ (graded: -bump * v), passed to both θ and r
+    const S g_level = g * (kGraded ? -bump * voltage : -bump);
+    const S fired = static_cast<S>(fired_t[j * (kUnit ? 1 : stride[kEt])]);
+    const S total_r = g_level + adj->r[j];
+    const S total_phi = g_level + adj->phi[j] + S(2) * fired * adj->r[j];
+    // r'[t-1] and θ'[t-1] - θ0: after the jumps of the spike at t-1
+    const S fired_before = static_cast<S>(fired_b[j * (kUnit ? 1 : stride[kEb])]);
+    const S th_before = th_b[j * (kUnit ? 1 : stride[kThb])];
+    const S r_before = r_b[j * (kUnit ? 1 : stride[kRb])] + S(2) * fired_before * th_before;
+    const S phi_before = th_before - base + step * fired_before;
+    adj->acc_r[j] += total_r * r_before;
+    adj->acc_th[j] += total_phi * phi_before;
+    adj->r[j] = adj->kr[j] * total_r;
+    adj->phi[j] = adj->kt[j] * total_phi;
+    // voltage and current integrators (no reset)
+    const S lv = g * slope + g_volt[j * (kUnit ? 1 : stride[kGv])] + adj->v[j];
+    adj->acc_v[j] += lv * voltage_b[j * (kUnit ? 1 : stride[kVb])];
+    adj->v[j] = adj->kv[j] * lv;
+    const S lc = lv + adj->c[j];
+    grad_x[j * (kUnit ? 1 : stride[kGx])] = lc;
+    adj->acc_c[j] += lc * current_b[j * (kUnit ? 1 : stride[kCb])];
+    adj->c[j] = adj->kc[j] * lc;
   }
-  const bool has_gv = a.grad_voltage.data != nullptr;
-  const int64_t gm = kUnit ? 1 : a.grad_spikes.sm, gvm = kUnit ? 1 : a.grad_voltage.sm,
-                cm = kUnit ? 1 : a.current.sm, vm = kUnit ? 1 : a.voltage.sm, thm = kUnit ? 1 : a.th_out.sm,
-                rm = kUnit ? 1 : a.r_out.sm, em = kUnit ? 1 : a.events.sm, im = kUnit ? 1 : a.grad_input.sm;
-  const scalar_t base = a.base, step = a.step;
-  const Surrogate<scalar_t> surrogate(a.tau_rho, a.scale_rho);
+}
+
+// backward_rows for one step's rows.
+template <typename S, bool kGraded, bool kUnit>
+SLAYER_INLINE void backward_step(int64_t count, const Surrogate<S>& surrogate, Row<const S> gs, Row<const S> gv,
+                                 Row<const S> vt, Row<const S> tht, Row<const S> rt, Row<const uint8_t> et,
+                                 Row<const S> vb, Row<const S> cb, Row<const S> thb, Row<const S> rb,
+                                 Row<const uint8_t> eb, Row<S> gx, AlifAdjoints<S>* adj, S base, S step) {
+  const int64_t stride[12] = {gs.stride, gv.stride, vt.stride,  tht.stride, rt.stride, et.stride,
+                              vb.stride, cb.stride, thb.stride, rb.stride,  eb.stride, gx.stride};
+  backward_rows<S, kGraded, kUnit>(count, surrogate, gs.data, gv.data, vt.data, tht.data, rt.data, et.data, vb.data,
+                                   cb.data, thb.data, rb.data, eb.data, gx.data, adj, base, step, stride);
+}
+
+template <typename S>
+Row<const S> row_at(const Series<S>& series, int64_t n, int64_t m0, int64_t t) {
+  return {series.row(n, m0) + t * series.st, series.sm};
+}
+Row<const uint8_t> events_at(const Series<bool>& events, int64_t n, int64_t m0, int64_t t) {
+  // read as bytes (0/1): GCC does not vectorise a select on a loaded bool
+  return {reinterpret_cast<const uint8_t*>(events.row(n, m0) + t * events.st), events.sm};
+}
+
+// kUnit: every series is neuron-contiguous and the incoming gradients have neuron stride 1 or 0 (an expanded
+// gradient, copied into a contiguous row per step so the step stays unit-stride).
+template <typename scalar_t, bool kGraded, bool kUnit>
+SLAYER_INLINE void backward_block(const AlifBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+  using S = scalar_t;
+  AlifAdjoints<S> adj;
+  alignas(64) S spread_gs[kBlock], spread_gv[kBlock] = {};
+  // the values entering step 0: the initial states (θ' - θ0 + θ0 = θ), no spike before it
+  alignas(64) S c0[kBlock], v0[kBlock], r0[kBlock], th0[kBlock];
+  alignas(64) uint8_t no_spike[kBlock] = {};
+  for (int64_t j = 0; j < count; ++j) {
+    adj.kc[j] = S(1) - a.current_decay(0, m0 + j) / S(kDecayOne);
+    adj.kv[j] = S(1) - a.voltage_decay(0, m0 + j) / S(kDecayOne);
+    adj.kr[j] = S(1) - a.ref_decay(0, m0 + j) / S(kDecayOne);
+    adj.kt[j] = S(1) - a.th_decay(0, m0 + j) / S(kDecayOne);
+    adj.c[j] = a.grad_next_current(n, m0 + j);
+    adj.v[j] = a.grad_next_voltage(n, m0 + j);
+    adj.r[j] = a.grad_next_ref(n, m0 + j);
+    adj.phi[j] = a.grad_next_th(n, m0 + j);
+    adj.acc_c[j] = adj.acc_v[j] = adj.acc_r[j] = adj.acc_th[j] = 0;
+    c0[j] = a.current_state(n, m0 + j);
+    v0[j] = a.voltage_state(n, m0 + j);
+    r0[j] = a.ref_state(n, m0 + j);
+    th0[j] = a.th_state(n, m0 + j);
+  }
+  const Surrogate<S> surrogate(a.tau_rho, a.scale_rho);
+  // a missing voltage gradient reads as zeros
+  const auto unit_row = [count](Row<const S> row, S* spread) -> Row<const S> {
+    if (!kUnit || row.stride == 1) return row;
+    for (int64_t j = 0; j < count; ++j) spread[j] = row.data[0];
+    return {spread, 1};
+  };
   for (int64_t t = a.T - 1; t >= 0; --t) {
-    const scalar_t* gs = a.grad_spikes.row(n, m0) + t * a.grad_spikes.st;
-    const scalar_t* gv = has_gv ? a.grad_voltage.row(n, m0) + t * a.grad_voltage.st : nullptr;
-    const scalar_t* vt = a.voltage.row(n, m0) + t * a.voltage.st;
-    const scalar_t* tht = a.th_out.row(n, m0) + t * a.th_out.st;
-    const scalar_t* rt = a.r_out.row(n, m0) + t * a.r_out.st;
-    const bool* et = a.events.row(n, m0) + t * a.events.st;
-    scalar_t* gx = a.grad_input.row(n, m0) + t * a.grad_input.st;
+    const Row<const S> gs = unit_row(row_at(a.grad_spikes, n, m0, t), spread_gs);
+    const Row<const S> gv = a.grad_voltage.data ? unit_row(row_at(a.grad_voltage, n, m0, t), spread_gv)
+                                                : Row<const S>{spread_gv, kUnit ? 1 : 0};
+    const Row<S> gx{a.grad_input.row(n, m0) + t * a.grad_input.st, a.grad_input.sm};
     const bool first = t == 0;
-    const scalar_t* vb = first ? nullptr : vt - a.voltage.st;
-    const scalar_t* cb = first ? nullptr : a.current.row(n, m0) + (t - 1) * a.current.st;
-    const scalar_t* thb = first ? nullptr : tht - a.th_out.st;
-    const scalar_t* rb = first ? nullptr : rt - a.r_out.st;
-    const bool* eb = first ? nullptr : et - a.events.st;
-    for (int64_t j = 0; j < count; ++j) {
-      const scalar_t voltage = vt[j * vm];
-      const scalar_t distance = voltage - (tht[j * thm] + rt[j * rm]);
-      const scalar_t bump = surrogate.bump(distance);
-      const scalar_t slope = surrogate.slope(distance, bump, a.graded);
-      const scalar_t g = gs[j * gm];
-      // the spike's threshold θ[t] + r[t] receives -ρ (graded: -bump * v), passed to both θ and r
-      const scalar_t g_level = g * (a.graded ? -bump * voltage : -bump);
-      const scalar_t fired = et[j * em] ? scalar_t(1) : scalar_t(0);
-      const scalar_t total_r = g_level + adj_r[j];
-      const scalar_t total_phi = g_level + adj_phi[j] + scalar_t(2) * fired * adj_r[j];
-      scalar_t r_before, phi_before;  // r'[t-1] and θ'[t-1] - θ0 (after the jumps of bin t-1)
-      if (first) {
-        r_before = a.ref_state(n, m0 + j);
-        phi_before = a.th_state(n, m0 + j) - base;
-      } else {
-        const scalar_t fired_before = eb[j * em] ? scalar_t(1) : scalar_t(0);
-        const scalar_t th = thb[j * thm];
-        r_before = rb[j * rm] + scalar_t(2) * fired_before * th;
-        phi_before = th - base + step * fired_before;
-      }
-      acc_r[j] += total_r * r_before;
-      acc_th[j] += total_phi * phi_before;
-      adj_r[j] = kr[j] * total_r;
-      adj_phi[j] = kt[j] * total_phi;
-      // voltage and current integrators (no reset)
-      scalar_t lv = g * slope;
-      if (has_gv) lv = lv + gv[j * gvm];
-      lv = lv + adj_v[j];
-      acc_v[j] += lv * (first ? a.voltage_state(n, m0 + j) : vb[j * vm]);
-      adj_v[j] = kv[j] * lv;
-      const scalar_t lc = lv + adj_c[j];
-      gx[j * im] = lc;
-      acc_c[j] += lc * (first ? a.current_state(n, m0 + j) : cb[j * cm]);
-      adj_c[j] = kc[j] * lc;
-    }
+    backward_step<S, kGraded, kUnit>(
+        count, surrogate, gs, gv, row_at(a.voltage, n, m0, t),
+        row_at(a.th_out, n, m0, t), row_at(a.r_out, n, m0, t), events_at(a.events, n, m0, t),
+        first ? Row<const S>{v0, 1} : row_at(a.voltage, n, m0, t - 1),
+        first ? Row<const S>{c0, 1} : row_at(a.current, n, m0, t - 1),
+        first ? Row<const S>{th0, 1} : row_at(a.th_out, n, m0, t - 1),
+        first ? Row<const S>{r0, 1} : row_at(a.r_out, n, m0, t - 1),
+        first ? Row<const uint8_t>{no_spike, 1} : events_at(a.events, n, m0, t - 1), gx, &adj, a.base, a.step);
   }
   for (int64_t j = 0; j < count; ++j) {
-    a.grad_current_decay(n, m0 + j) = -acc_c[j] / scalar_t(kDecayOne);
-    a.grad_voltage_decay(n, m0 + j) = -acc_v[j] / scalar_t(kDecayOne);
-    a.grad_ref_decay(n, m0 + j) = -acc_r[j] / scalar_t(kDecayOne);
-    a.grad_th_decay(n, m0 + j) = -acc_th[j] / scalar_t(kDecayOne);
-    a.grad_current_state(n, m0 + j) = adj_c[j];
-    a.grad_voltage_state(n, m0 + j) = adj_v[j];
-    a.grad_ref_state(n, m0 + j) = adj_r[j];
-    a.grad_th_state(n, m0 + j) = adj_phi[j];
+    a.grad_current_decay(n, m0 + j) = -adj.acc_c[j] / S(kDecayOne);
+    a.grad_voltage_decay(n, m0 + j) = -adj.acc_v[j] / S(kDecayOne);
+    a.grad_ref_decay(n, m0 + j) = -adj.acc_r[j] / S(kDecayOne);
+    a.grad_th_decay(n, m0 + j) = -adj.acc_th[j] / S(kDecayOne);
+    a.grad_current_state(n, m0 + j) = adj.c[j];
+    a.grad_voltage_state(n, m0 + j) = adj.v[j];
+    a.grad_ref_state(n, m0 + j) = adj.r[j];
+    a.grad_th_state(n, m0 + j) = adj.phi[j];
   }
+}
+
+template <typename S, bool kGraded>
+SLAYER_TARGET_AVX512 void backward_avx512(const AlifBackward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  backward_block<S, kGraded, true>(a, n, m0, count);
+}
+template <typename S, bool kGraded>
+SLAYER_TARGET_AVX2 void backward_avx2(const AlifBackward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  backward_block<S, kGraded, true>(a, n, m0, count);
+}
+template <typename S, bool kGraded, bool kUnit>
+void backward_baseline(const AlifBackward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  backward_block<S, kGraded, kUnit>(a, n, m0, count);
+}
+// The wide variants only for unit-stride storage (they exist to vectorise); other layouts run the baseline.
+template <typename S, bool kGraded>
+auto backward_variant(Isa isa, bool unit) {
+  return !unit                 ? &backward_baseline<S, kGraded, false>
+         : isa == Isa::kAvx512 ? &backward_avx512<S, kGraded>
+         : isa == Isa::kAvx2   ? &backward_avx2<S, kGraded>
+                               : &backward_baseline<S, kGraded, true>;
 }
 
 }  // namespace
@@ -286,16 +361,14 @@ void run(const AlifForward<S>& a) {
 
 template <typename S>
 void run(const AlifBackward<S>& a) {
-  const bool unit = a.grad_spikes.sm == 1 && (a.grad_voltage.data == nullptr || a.grad_voltage.sm == 1) &&
-                    a.current.sm == 1 && a.voltage.sm == 1 && a.th_out.sm == 1 && a.r_out.sm == 1 &&
-                    a.events.sm == 1 && a.grad_input.sm == 1;
-  for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) {
-    if (unit) {
-      backward_block<S, true>(a, n, m0, count);
-    } else {
-      backward_block<S, false>(a, n, m0, count);
-    }
-  });
+  // the incoming gradients may have neuron stride 0 (the expanded gradient of a sum) on the unit path too
+  const auto unit_or_broadcast = [](int64_t stride) { return stride == 0 || stride == 1; };
+  const bool unit = a.current.sm == 1 && a.voltage.sm == 1 && a.th_out.sm == 1 && a.r_out.sm == 1 &&
+                    a.events.sm == 1 && a.grad_input.sm == 1 && unit_or_broadcast(a.grad_spikes.sm) &&
+                    (a.grad_voltage.data == nullptr || unit_or_broadcast(a.grad_voltage.sm));
+  const Isa isa = selected_isa();
+  const auto block = a.graded ? backward_variant<S, true>(isa, unit) : backward_variant<S, false>(isa, unit);
+  for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
 }
 
 template void run<float>(const AlifForward<float>&);
