@@ -181,11 +181,14 @@ template <typename S, bool kUnit>
 void forward_baseline(const AlifForward<S>& a, int64_t n, int64_t m0, int64_t count) {
   forward_block<S, kUnit, false>(a, n, m0, count);
 }
-template <typename S, bool kUnit>
-auto forward_variant(Isa isa) {
-  return isa == Isa::kAvx512 ? &forward_avx512<S, kUnit>
-         : isa == Isa::kAvx2 ? &forward_avx2<S, kUnit>
-                             : &forward_baseline<S, kUnit>;
+// The wide variants only for unit-stride storage: strided loads do not vectorise, and each variant costs
+// compile time on the cold build.
+template <typename S>
+auto forward_variant(Isa isa, bool unit) {
+  return !unit                 ? &forward_baseline<S, false>
+         : isa == Isa::kAvx512 ? &forward_avx512<S, true>
+         : isa == Isa::kAvx2   ? &forward_avx2<S, true>
+                               : &forward_baseline<S, true>;
 }
 
 // A row of one series at one step: its first neuron's element and the neuron stride (0: one value for all).
@@ -355,7 +358,7 @@ void run(const AlifForward<S>& a) {
   const bool unit = a.x.sm == 1 && a.spikes.sm == 1 && a.current.sm == 1 && a.voltage.sm == 1 &&
                     a.th_out.sm == 1 && a.r_out.sm == 1 && a.events.sm == 1;
   const Isa isa = power_of_two(static_cast<int64_t>(a.s_scale)) ? selected_isa() : Isa::kBaseline;
-  const auto block = unit ? forward_variant<S, true>(isa) : forward_variant<S, false>(isa);
+  const auto block = forward_variant<S>(isa, unit);
   for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
 }
 
