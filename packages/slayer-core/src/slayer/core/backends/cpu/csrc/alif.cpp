@@ -12,6 +12,7 @@
 #include "kernels.h"
 #include "surrogate.h"
 #include "threshold_state.h"
+#include "wide_blocks.h"
 
 namespace slayer_cpu {
 namespace {
@@ -131,7 +132,7 @@ SLAYER_INLINE int exact_step(int64_t count, const scalar_t* __restrict xt, int64
 template <typename scalar_t, bool kUnit>
 SLAYER_INLINE bool forward_block_exact(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
   const scalar_t W = a.s_scale, inverse = scalar_t(1) / W;
-  alignas(64) double c[kBlock], v[kBlock], r[kBlock], th[kBlock], kc[kBlock], kv[kBlock], kr[kBlock], kt[kBlock];
+  alignas(64) double c[kWide], v[kWide], r[kWide], th[kWide], kc[kWide], kv[kWide], kr[kWide], kt[kWide];
   const double th0 = static_cast<double>(a.th0), step = static_cast<double>(a.th_step);
   if (!(std::abs(th0) < kExactBound && std::abs(step) < kExactBound) ||
       !exact_start(a.current_decay, a.current_state, n, m0, count, W, kc, c) ||
@@ -162,10 +163,14 @@ SLAYER_INLINE bool forward_block_exact(const AlifForward<scalar_t>& a, int64_t n
   return true;
 }
 
+// A block of up to kWide neurons (one sequential stream per series on N T C storage, wide_blocks.h); the int64
+// path works on kBlock neurons at a time.
 template <typename scalar_t, bool kUnit, bool kExact>
 SLAYER_INLINE void forward_block(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
   if (kExact && forward_block_exact<scalar_t, kUnit>(a, n, m0, count)) return;
-  forward_block_int<scalar_t, kUnit>(a, n, m0, count);
+  for (int64_t j0 = 0; j0 < count; j0 += kBlock) {
+    forward_block_int<scalar_t, kUnit>(a, n, m0 + j0, std::min(kBlock, count - j0));
+  }
 }
 
 // One instantiation per ISA (isa.h), as in cuba.cpp.
@@ -359,7 +364,7 @@ void run(const AlifForward<S>& a) {
                     a.th_out.sm == 1 && a.r_out.sm == 1 && a.events.sm == 1;
   const Isa isa = power_of_two(static_cast<int64_t>(a.s_scale)) ? selected_isa() : Isa::kBaseline;
   const auto block = forward_variant<S>(isa, unit);
-  for_each_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
+  for_each_wide_block(a.N, a.M, a.T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
 }
 
 template <typename S>
