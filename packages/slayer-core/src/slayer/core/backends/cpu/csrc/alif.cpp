@@ -18,7 +18,7 @@ namespace slayer_cpu {
 namespace {
 
 template <typename scalar_t, bool kUnit>
-SLAYER_INLINE void forward_block_int(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+SLAYER_FALLBACK void forward_block_int(const AlifForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
   const scalar_t W = a.s_scale;
   ThresholdBlock<scalar_t> state(n, m0, count, a.ref_decay, a.th_decay, a.ref_state, a.th_state, a.th_step, a.th0,
                                  W);

@@ -46,7 +46,7 @@ struct CurrentBlock {
 };
 
 template <typename scalar_t, bool kUnit>
-SLAYER_INLINE void forward_block_int(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
+SLAYER_FALLBACK void forward_block_int(const CubaForward<scalar_t>& a, int64_t n, int64_t m0, int64_t count) {
   const scalar_t W = a.s_scale;
   CurrentBlock current(n, m0, count, a.current_decay, a.current_state, W);
   int64_t v[kWide], kv[kWide];

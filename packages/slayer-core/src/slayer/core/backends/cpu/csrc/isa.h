@@ -24,8 +24,12 @@ enum class Isa { kBaseline = 0, kAvx2 = 1, kAvx512 = 2 };
 
 #if defined(__GNUC__) || defined(__clang__)
 #define SLAYER_INLINE inline __attribute__((always_inline))
+// The scalar int64 fallbacks: compiled once (baseline ISA) and called from every ISA variant instead of being
+// flattened into each of them, which only lengthened the cold build (they do not vectorise anyway).
+#define SLAYER_FALLBACK __attribute__((noinline))
 #else
 #define SLAYER_INLINE inline
+#define SLAYER_FALLBACK
 #endif
 
 // The widest ISA this CPU supports (probed once).
