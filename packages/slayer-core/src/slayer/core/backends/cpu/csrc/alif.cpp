@@ -88,7 +88,7 @@ struct States {
 // function of its own so that __restrict on its pointer parameters tells GCC the seven series and the state
 // arrays do not overlap (the op allocates every output separately): the run-time alias checks it would need
 // otherwise exceed its limit and the loop would stay scalar.
-template <typename scalar_t, bool kUnit>
+template <typename scalar_t>
 SLAYER_INLINE int exact_step(int64_t count, const scalar_t* __restrict xt, int64_t xm, scalar_t* __restrict st,
                              int64_t sm, scalar_t* __restrict ct, int64_t cm, scalar_t* __restrict vt, int64_t vm,
                              scalar_t* __restrict tht, int64_t thm, scalar_t* __restrict rt, int64_t rm,
@@ -146,7 +146,7 @@ SLAYER_INLINE bool forward_block_exact(const AlifForward<scalar_t>& a, int64_t n
                 em = kUnit ? 1 : a.events.sm;
   const scalar_t keep = a.graded ? scalar_t(1) : scalar_t(0);
   for (int64_t t = 0; t < a.T; ++t) {
-    const int out_of_range = exact_step<scalar_t, kUnit>(
+    const int out_of_range = exact_step<scalar_t>(
         count, a.x.row(n, m0) + t * a.x.st, xm, a.spikes.row(n, m0) + t * a.spikes.st, sm,
         a.current.row(n, m0) + t * a.current.st, cm, a.voltage.row(n, m0) + t * a.voltage.st, vm,
         a.th_out.row(n, m0) + t * a.th_out.st, thm, a.r_out.row(n, m0) + t * a.r_out.st, rm,

@@ -190,9 +190,9 @@ SLAYER_INLINE void combine_gradient(scalar_t* slope, const scalar_t* g, int64_t 
   }
 }
 
-// Software prefetch of the rows step t of the reverse scan reads (voltage, events) and writes (grad_input):
-// the scan walks time backwards one row per series per step, and waiting for those lines stalled the adjoint
-// loop (perf: ~1/3 of its samples on the events load).
+// Software prefetch of the rows that step t + 1 of the reverse scan touches: the voltage and events of bin t
+// (the values entering it) and its grad_input row. The scan walks time backwards one row per series per step,
+// and waiting for those lines stalled the adjoint loop (perf: ~1/3 of its samples on the events load).
 template <typename scalar_t>
 SLAYER_INLINE void prefetch_step(const CubaBackward<scalar_t>& a, int64_t n, int64_t m0, int64_t count, int64_t t) {
   const char* voltage = reinterpret_cast<const char*>(a.voltage.row(n, m0) + t * a.voltage.st);

@@ -52,9 +52,6 @@ struct Surrogate {
 
   // ∂s/∂v of a graded spike: scale_rho * exp(min(u, 0) / tau) (lava-dl's heuristic).
   S graded_slope(S distance) const { return scale_rho * exp_nonpositive(std::min(distance, S(0)) * inverse_tau); }
-
-  // ∂s/∂v: the bump (binary) or the graded slope.
-  S slope(S distance, S bump, bool graded) const { return graded ? graded_slope(distance) : bump; }
 };
 
 }  // namespace slayer_cpu
