@@ -8,6 +8,7 @@ Public surface: :func:`hookimpl` (mark plugin hook implementations), :class:`Neu
 from __future__ import annotations
 
 from slayer.core.events import EventFormat as EventFormat
+from slayer.core.neuron import SPIKING_BLOCK_TYPES as SPIKING_BLOCK_TYPES
 from slayer.core.neuron import Neuron as Neuron
 from slayer.core.plugins import hookimpl as hookimpl
 from slayer.core.plugins import registry as registry
@@ -23,4 +24,4 @@ def neuron_names() -> list[str]:
     return sorted(registry().get("neurons"))
 
 
-__all__ = ["EventFormat", "Neuron", "hookimpl", "neuron_class", "neuron_names", "registry"]
+__all__ = ["SPIKING_BLOCK_TYPES", "EventFormat", "Neuron", "hookimpl", "neuron_class", "neuron_names", "registry"]

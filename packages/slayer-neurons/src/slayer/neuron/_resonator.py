@@ -47,6 +47,8 @@ class ResonateAndFire(base.Neuron):
     """
 
     complex = True
+    # complex Recurrent works (complex synapses); KWTA's fixed real inhibition has no complex meaning
+    block_types = (base.SPIKING_BLOCK_TYPES - {"KWTA"}) | {"Affine"}
 
     def __init__(
         self,
@@ -158,6 +160,21 @@ class ResonateAndFire(base.Neuron):
         return resonator(
             real_in, imag_in, self.sin_decay, self.cos_decay, real_state, imag_state, reset, s_scale=self.s_scale
         )
+
+    @classmethod
+    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
+        """Constructor arguments from :attr:`device_params` (the model module's ``neuron_params``)."""
+        import importlib
+
+        module = importlib.import_module(cls.__module__)
+        return base.per_channel_granularity(module.neuron_params(device_params, scale))
+
+    def readout(self, input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """The imaginary resonator trace ``(N, *S, T)`` without any reset (an ``Affine`` read-out)."""
+        real_in, imag_in = self._normalized(input)
+        _, imag, next_real, next_imag = self._resonate(real_in, imag_in, self._state("imag_state", real_in), None)
+        self._store_state(real_state=next_real, imag_state=next_imag)
+        return imag
 
     def forward(self, input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """Spikes ``(N, *S, T)`` for a ``(real, imag)`` input pair of that shape."""

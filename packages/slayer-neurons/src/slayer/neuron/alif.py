@@ -41,6 +41,8 @@ class Neuron(AdaptiveThreshold, base.Neuron):
 
     name = "alif"
     complex = False
+    device_type = "ALIF"
+    block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
 
     def __init__(
         self,
@@ -116,7 +118,7 @@ class Neuron(AdaptiveThreshold, base.Neuron):
     def device_params(self) -> dict[str, Any]:
         """Hardware description (type ``'ALIF'``)."""
         return {
-            "type": "ALIF",
+            "type": self.device_type,
             "iDecay": self.cx_current_decay,
             "vDecay": self.cx_voltage_decay,
             "thDecay": self.cx_threshold_decay,
@@ -126,6 +128,15 @@ class Neuron(AdaptiveThreshold, base.Neuron):
             "refDelay": self.ref_delay,
             "gradedSpike": self.graded_spike,
         }
+
+    @classmethod
+    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
+        """Constructor arguments from :attr:`device_params` (see :func:`neuron_params`)."""
+        return base.per_channel_granularity(neuron_params(device_params, scale))
+
+    def readout(self, input: torch.Tensor) -> torch.Tensor:
+        """The voltage ``(N, *S, T)`` (an ``Affine`` read-out; ALIF's voltage is never reset)."""
+        return self.dynamics(input)[1]
 
     def dynamics(self, input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(current, voltage, threshold, refractory)`` traces, each ``(N, *S, T)`` (pre-spike values)."""

@@ -3,12 +3,14 @@ shape identification on the first forward, and persistent, resettable state."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 import torch
 
+from slayer.core.neuron import SPIKING_BLOCK_TYPES
 from slayer.core.neuron import Neuron as CoreNeuron
 
 from ._checks import check_complex_input, check_real_input
@@ -98,6 +100,7 @@ class Neuron(CoreNeuron):
         self._lazy_groups: list[tuple[tuple[str, ...], str]] = []
         self._state_initial: dict[str, StateInitial] = {}
         self._shaped_by_checkpoint = False
+        self._carry_state_graph = False  # inside stepping(): states keep their autograd graph
         self._attach_norm(norm)
         self.drop = dropout
 
@@ -271,11 +274,33 @@ class Neuron(CoreNeuron):
         return stored.to(device=like.device, dtype=like.dtype).contiguous()
 
     def _store_state(self, **states: torch.Tensor) -> None:
-        """With ``persistent_state``, keep the given next states (detached) for the next call."""
+        """With ``persistent_state``, keep the given next states (detached) for the next call; inside
+        :meth:`stepping`, keep them with their graph so gradients flow through the state across calls."""
+        if self._carry_state_graph:
+            for name, value in states.items():
+                setattr(self, name, value)
+            return
         if not self.persistent_state:
             return
         for name, value in states.items():
             setattr(self, name, value.detach().clone())
+
+    @contextlib.contextmanager
+    def stepping(self) -> Iterator[None]:
+        """Run one time step per call (recurrent blocks), carrying the state from call to call *with* its
+        autograd graph, so backpropagation through time includes the state path (lava-dl's recurrence
+        detaches it). Starts from the stored state (persistent neurons) or the initial one; on exit a
+        persistent neuron keeps the last state (detached), a non-persistent one forgets it."""
+        self._carry_state_graph = True
+        try:
+            yield
+        finally:
+            self._carry_state_graph = False
+            if self.persistent_state:
+                for name in self._state_initial:
+                    setattr(self, name, getattr(self, name).detach())
+            else:
+                self.reset_state()
 
     def reset_state(self) -> None:
         """Forget every state: back to the 1-element initial value (0, or the threshold for
@@ -352,6 +377,13 @@ def rounded_int(values: torch.Tensor) -> int | list[int]:
     return ints[0] if len(ints) == 1 else ints
 
 
+def per_channel_granularity(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` plus ``granularity="channel"`` if any value is a tensor (per-channel hardware values)."""
+    if any(isinstance(value, torch.Tensor) and value.numel() > 1 for value in params.values()):
+        return {**params, "granularity": "channel"}
+    return params
+
+
 def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Tensor:
     """Inverse of :func:`rounded_int`: a float for one value, a tensor of per-channel values for a list."""
     if isinstance(value, int | float):
@@ -359,4 +391,4 @@ def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Ten
     return torch.as_tensor(value, dtype=torch.float32) / p_scale
 
 
-__all__ = ["Neuron", "from_hardware", "quantize_threshold", "rounded_int"]
+__all__ = ["SPIKING_BLOCK_TYPES", "Neuron", "from_hardware", "per_channel_granularity", "quantize_threshold", "rounded_int"]

@@ -41,6 +41,8 @@ class Neuron(base.Neuron):
 
     name = "cuba"
     complex = False
+    device_type = "CUBA"
+    block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
 
     def __init__(
         self,
@@ -113,7 +115,7 @@ class Neuron(base.Neuron):
         """Hardware description, e.g. ``{'type': 'CUBA', 'iDecay': 410, 'vDecay': 410, 'vThMant': 64,
         'refDelay': 1, 'gradedSpike': False}``."""
         return {
-            "type": "CUBA",
+            "type": self.device_type,
             "iDecay": self.cx_current_decay,
             "vDecay": self.cx_voltage_decay,
             "vThMant": self.v_th_mant,
@@ -140,6 +142,26 @@ class Neuron(base.Neuron):
         # the stored current is the integrator's own state (before norm), so chunked runs equal long ones
         self._store_state(current_state=next_current, voltage_state=next_voltage)
         return current, voltage
+
+    @classmethod
+    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
+        """Constructor arguments from :attr:`device_params` (see :func:`neuron_params`)."""
+        return base.per_channel_granularity(neuron_params(device_params, scale))
+
+    def readout(self, input: torch.Tensor) -> torch.Tensor:
+        """The voltage ``(N, *S, T)`` without reset (an ``Affine`` read-out: the neuron never fires)."""
+        x = self._real_input(input)
+        self._clamp_if_learning()
+        current, next_current = leaky_integrator(
+            x, self.current_decay, self._state("current_state", x), None, s_scale=self.s_scale
+        )
+        if self.norm is not None:
+            current = self.norm(current)
+        voltage, next_voltage = leaky_integrator(
+            current, self.voltage_decay, self._state("voltage_state", x), None, s_scale=self.s_scale
+        )
+        self._store_state(current_state=next_current, voltage_state=next_voltage)
+        return voltage
 
     def spike(self, voltage: torch.Tensor) -> torch.Tensor:
         """Spikes ``v >= θ + threshold_eps`` (binary, or ``v`` at the spike if ``graded_spike``)."""

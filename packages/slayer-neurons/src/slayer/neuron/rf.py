@@ -39,12 +39,13 @@ class Neuron(ResonateAndFire):
     """
 
     name = "rf"
+    device_type = "RF_PHASE"
 
     @property
     def device_params(self) -> dict[str, Any]:
         """Hardware description (type ``'RF_PHASE'``)."""
         return {
-            "type": "RF_PHASE",
+            "type": self.device_type,
             "sinDecay": self.cx_sin_decay,
             "cosDecay": self.cx_cos_decay,
             "vThMant": self.v_th_mant,

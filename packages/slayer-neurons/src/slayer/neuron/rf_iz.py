@@ -28,11 +28,7 @@ class Neuron(rf.Neuron):
     constructor as :class:`slayer.neuron.rf.Neuron`). Input: a ``(real, imag)`` pair ``(N, *S, T)``."""
 
     name = "rf_iz"
-
-    @property
-    def device_params(self) -> dict[str, Any]:
-        """Hardware description (type ``'RF_IZHIKEVICH'``)."""
-        return {**super().device_params, "type": "RF_IZHIKEVICH"}
+    device_type = "RF_IZHIKEVICH"
 
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(real, imag)`` traces ``(N, *S, T)`` (pre-reset values at a spike)."""

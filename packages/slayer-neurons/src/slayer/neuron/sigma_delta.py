@@ -38,6 +38,9 @@ class Neuron(base.Neuron):
 
     name = "sigma_delta"
     complex = False
+    device_type = "SDNN"
+    block_types = frozenset({"Input", "Dense", "Conv", "ConvT", "Pool", "Unpool", "Output"})
+    propagation_delay = False  # sigma-delta blocks have no one-step output shift by default (lava-dl)
 
     def __init__(
         self,
@@ -106,7 +109,32 @@ class Neuron(base.Neuron):
     @property
     def device_params(self) -> dict[str, Any]:
         """Hardware description, e.g. ``{'type': 'SDNN', 'activation': 'relu', 'vThMant': 6}``."""
-        return {"type": "SDNN", "activation": self.activation.__name__, "vThMant": self.v_th_mant}
+        return {"type": self.device_type, "activation": self.activation.__name__, "vThMant": self.v_th_mant}
+
+    def readout_device_params(self) -> dict[str, Any]:
+        """``device_params`` of an ``Output`` block: ``sigma_output=True`` (the hardware reconstructs values)."""
+        return {**self.device_params, "sigma_output": True}
+
+    @classmethod
+    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
+        """``threshold`` and ``activation`` (looked up by name in ``torch.nn.functional``, then ``torch``)."""
+        params = neuron_params(device_params, scale)
+        name = device_params.get("activation")
+        if name is not None:
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            activation = getattr(torch.nn.functional, name, None) or getattr(torch, name, None)
+            if not callable(activation):
+                raise ValueError(f"sigma_delta: unknown activation {name!r} (not in torch.nn.functional or torch)")
+            params["activation"] = activation
+        return params
+
+    def encode_input(self, input: torch.Tensor) -> torch.Tensor:
+        """An ``Input`` block's output: only the delta encoding of the input (no sigma, no activation)."""
+        return self.delta(self._real_input(input))
+
+    def readout(self, input: torch.Tensor) -> torch.Tensor:
+        """An ``Output`` block's read-out: the accumulated input (sigma only: absolute values again)."""
+        return self.sigma(self._real_input(input))
 
     def set_bias(self, bias: float | torch.Tensor) -> None:
         """Use ``bias`` (one element, ``(C,)`` or the neuron shape) before the activation."""
