@@ -44,6 +44,9 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
+    neuronless = {n: t for n, t in block_types().items() if not t.needs_neuron}
+    if name in neuronless:  # Flatten, Average, TimeDecimation need no family
+        return neuronless[name]
     return family(name)  # an AttributeError names the registered models if there is none of that name
 
 

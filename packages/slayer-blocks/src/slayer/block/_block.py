@@ -19,6 +19,7 @@ from slayer.axon import Delay
 from slayer.core.neuron import Neuron
 
 from . import _params
+from ._params import NEURON_QUANTIZER
 from ._carry import delayed_with_history, step_delay
 from ._hdf5_fields import SLAYER_ATTRIBUTE, LayerReader, write_int, write_type
 
@@ -26,16 +27,6 @@ from ._hdf5_fields import SLAYER_ATTRIBUTE, LayerReader, write_int, write_type
 MAX_DELAY = 62
 #: format version of slayer's JSON description in hdf5 layer groups
 DESCRIPTION_VERSION = 1
-
-
-class _NeuronQuantizer:
-    """Default ``pre_hook_fx``: the neuron's 8-bit weight quantiser (pass ``None`` for full precision)."""
-
-    def __repr__(self) -> str:
-        return "<neuron.quantize_8bit>"
-
-
-NEURON_QUANTIZER: Any = _NeuronQuantizer()
 
 
 class Block(torch.nn.Module):
@@ -101,8 +92,9 @@ class Block(torch.nn.Module):
 
     @property
     def _block_name(self) -> str:
-        family = self.neuron_class.name if self.neuron_class is not None else "<generic>"
-        return f"{family}.{type(self).name}"
+        if self.neuron_class is None:
+            return type(self).name
+        return f"{self.neuron_class.name}.{type(self).name}"
 
     @property
     def _neuron_label(self) -> str:

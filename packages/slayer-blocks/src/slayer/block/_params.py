@@ -15,6 +15,16 @@ from typing import Any
 import torch
 
 
+class _NeuronQuantizer:
+    """Default ``pre_hook_fx`` of blocks: the neuron's 8-bit weight quantiser (``None`` keeps full precision)."""
+
+    def __repr__(self) -> str:
+        return "<neuron.quantize_8bit>"
+
+
+NEURON_QUANTIZER: Any = _NeuronQuantizer()
+
+
 def _import_path(obj: Any) -> str:
     return f"{obj.__module__}:{obj.__qualname__}"
 
@@ -31,6 +41,8 @@ def encode(value: Any, name: str) -> Any:
     """A JSON-ready form of one constructor argument ``name``."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    if value is NEURON_QUANTIZER:
+        return {"neuron_quantizer": True}
     if isinstance(value, float):
         return value if math.isfinite(value) else {"float": repr(value)}
     if isinstance(value, tuple):
@@ -57,6 +69,8 @@ def decode(value: Any) -> Any:
         return [decode(v) for v in value]
     if not isinstance(value, dict):
         return value
+    if "neuron_quantizer" in value:
+        return NEURON_QUANTIZER
     if "tuple" in value:
         return tuple(decode(v) for v in value["tuple"])
     if "dict" in value:

@@ -116,6 +116,7 @@ class Delta(torch.nn.Module):
         self.shape: torch.Size | None = None
         for name in ("pre_state", "residual_state", "error_state"):
             self.register_buffer(name, None, persistent=False)
+        self.register_load_state_dict_pre_hook(_size_threshold_before_load)
 
     @torch.no_grad()
     def clamp(self) -> None:
@@ -164,3 +165,11 @@ class Delta(torch.nn.Module):
             f"threshold={self.threshold.detach().flatten()[:4].tolist()}, scale={self.scale}, "
             f"cum_error={self.cum_error}, persistent_state={self.persistent_state}, shape={self.shape}"
         )
+
+
+def _size_threshold_before_load(module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors) -> None:
+    """Before the first forward a per-channel threshold is a placeholder: take the checkpoint's shape
+    (the first forward keeps a loaded per-channel threshold)."""
+    value = state_dict.get(prefix + "threshold")
+    if module.shape is None and isinstance(value, Tensor) and value.shape != module.threshold.shape:
+        module.threshold.data = torch.empty_like(value, device=module.threshold.device)
