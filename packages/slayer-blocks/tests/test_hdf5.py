@@ -143,10 +143,10 @@ def test_export_keeps_weight_norm_and_round_trips_it(tmp_path):
 
 def _network_file(tmp_path) -> Path:
     torch.manual_seed(1)
-    block = slayer.block.cuba.Dense(NEURON_PARAMS["cuba"], 6, 4)
-    block(torch.zeros(1, 6, 3))
+    flatten, block = slayer.block.Flatten(), slayer.block.cuba.Dense(NEURON_PARAMS["cuba"], 6, 4)
+    block(flatten(torch.zeros(1, 6, 1, 1, 3)))
     path = tmp_path / "net.h5"
-    export_hdf5([slayer.block.Flatten(), block], path)
+    export_hdf5([flatten, block], path)
     return path
 
 

@@ -34,9 +34,13 @@ class Family(types.ModuleType):
         name = f"{__package__}.{neuron_class.name}"
         super().__init__(name, f"Blocks of the {neuron_class.name!r} neuron model ({neuron_class.__module__}).")
         self.neuron_class = neuron_class
+        self.types_by_name = dict(types_by_name)
         self.block_names: tuple[str, ...] = ()
         for type_name, block_type in sorted(types_by_name.items()):
-            if block_type.supports(neuron_class):
+            if not block_type.needs_neuron:  # Flatten etc. are the same class in every family
+                setattr(self, type_name, block_type)
+                self.block_names += (type_name,)
+            elif block_type.supports(neuron_class):
                 setattr(self, type_name, _specialise(block_type, neuron_class, name))
                 self.block_names += (type_name,)
         self._all_types = tuple(sorted(types_by_name))
@@ -67,15 +71,20 @@ _lock = threading.Lock()
 
 
 def family(name: str) -> Family:
-    """The block family of the neuron model registered as ``name`` (created on first use)."""
+    """The block family of the neuron model registered as ``name`` (created on first use, and again when
+    the registry changes: a plugin registered or removed in-process)."""
+    neurons = registry().get("neurons")
+    if name not in neurons:
+        known = ", ".join(sorted(neurons)) or "none"
+        raise AttributeError(f"no neuron model {name!r} is registered, so there is no slayer.block.{name}; known: {known}")
+    types_by_name = block_types()
     with _lock:
-        if name not in _families:
-            neurons = registry().get("neurons")
-            if name not in neurons:
-                known = ", ".join(sorted(neurons)) or "none"
-                raise AttributeError(f"no neuron model {name!r} is registered, so there is no slayer.block.{name}; known: {known}")
-            _families[name] = Family(neurons[name].obj, block_types())
-        return _families[name]
+        cached = _families.get(name)
+        if cached is None or cached.neuron_class is not neurons[name].obj or cached.types_by_name != types_by_name:
+            cached = _families[name] = Family(neurons[name].obj, types_by_name)
+            if sys.modules.get(cached.__name__) is not None:
+                sys.modules[cached.__name__] = cached
+        return cached
 
 
 def family_of(neuron_class: type[Neuron]) -> Family:
