@@ -50,10 +50,7 @@ CASES: dict[str, Callable[[object, dict], tuple[torch.nn.Module, torch.Tensor]]]
 def combinations() -> list[tuple[str, str]]:
     """Every (family, block type) that exists."""
     return [
-        (name, block)
-        for name in NEURON_PARAMS
-        for block in slayer.block.family(name).block_names
-        if block in CASES
+        (name, block) for name in NEURON_PARAMS for block in slayer.block.family(name).block_names if block in CASES
     ]
 
 

@@ -126,3 +126,25 @@ def test_complex_recurrent_runs_and_trains():
     y = block(_input())
     y.sum().backward()
     assert block.recurrent_synapse.real.weight.grad is not None
+
+
+def test_fused_cuba_recurrence_equals_the_generic_per_step_loop_with_feedback():
+    """CUBA's one-node recurrence against the generic loop (one neuron call per step, state carried with
+    its graph), with a non-zero recurrent matrix and a bias: same spikes, same gradients everywhere."""
+    torch.manual_seed(8)
+    block = slayer.block.cuba.KWTA(CUBA, 6, 5, num_winners=2, weight_scale=6)
+    block.double()
+    x = _input(seed=9).double().requires_grad_(True)
+    ramp = torch.linspace(-1, 1, x.shape[-1], dtype=torch.float64)
+    results = []
+    for recurrence in (type(block.neuron).recurrence, slayer.core.Neuron.recurrence):
+        drive = block.input_synapse(x)
+        weight, bias = block._recurrent_weight(), block._recurrent_bias()
+        initial = drive.new_zeros(drive.shape[:-1])
+        spikes = recurrence(block.neuron, drive, weight, bias, initial)
+        leaves = (x, block.input_synapse.weight, block.self_excitation, block.neuron.current_decay)
+        grads = torch.autograd.grad((spikes * ramp).sum(), leaves)
+        results.append((spikes.detach(), grads))
+    assert results[0][0].sum() > 0 and torch.equal(results[0][0], results[1][0])
+    for fused, generic in zip(results[0][1], results[1][1]):
+        torch.testing.assert_close(fused, generic)

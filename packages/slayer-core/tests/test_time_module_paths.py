@@ -9,10 +9,9 @@ import torch
 
 
 def test_module_paths_and_function_calls_both_work():
+    import slayer
     from slayer.utils.time.replicate import replicate
     from slayer.utils.time.shift import shift
-
-    import slayer
 
     x = torch.arange(6.0).reshape(1, 2, 3)
     expected = torch.tensor([[[0.0, 0.0, 1.0], [0.0, 3.0, 4.0]]])

@@ -19,9 +19,9 @@ from slayer.axon import Delay
 from slayer.core.neuron import Neuron
 
 from . import _params
-from ._params import NEURON_QUANTIZER
 from ._carry import delayed_with_history, step_delay
 from ._hdf5_fields import SLAYER_ATTRIBUTE, LayerReader, write_int, write_type
+from ._params import NEURON_QUANTIZER
 
 #: the largest learnable axonal delay of a block (lava-dl's ``Delay(max_delay=62)``, Loihi's limit)
 MAX_DELAY = 62
@@ -74,7 +74,9 @@ class Block(torch.nn.Module):
                 f"received {type(neuron_params).__name__}"
             )
         if self.neuron_class is None:
-            raise TypeError(f"{type(self).__name__} is a generic block type: use it from a family, e.g. slayer.block.cuba")
+            raise TypeError(
+                f"{type(self).__name__} is a generic block type: use it from a family, e.g. slayer.block.cuba"
+            )
         self._neuron_params = {**neuron_params, **overrides}
         self.neuron = self.neuron_class(**self._neuron_params)
 
@@ -218,7 +220,9 @@ class Block(torch.nn.Module):
         try:
             return cls.neuron_class.params_from_device(device)
         except (KeyError, TypeError, ValueError) as exc:
-            raise reader.error("neuron", f"cannot rebuild a {cls.neuron_class.name} neuron from {device}: {exc}") from exc
+            raise reader.error(
+                "neuron", f"cannot rebuild a {cls.neuron_class.name} neuron from {device}: {exc}"
+            ) from exc
 
     def _load_hdf5(self, reader: LayerReader) -> None:
         """Load tensors (weights, delays) from the datasets (subclasses)."""

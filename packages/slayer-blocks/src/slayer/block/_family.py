@@ -76,7 +76,9 @@ def family(name: str) -> Family:
     neurons = registry().get("neurons")
     if name not in neurons:
         known = ", ".join(sorted(neurons)) or "none"
-        raise AttributeError(f"no neuron model {name!r} is registered, so there is no slayer.block.{name}; known: {known}")
+        raise AttributeError(
+            f"no neuron model {name!r} is registered, so there is no slayer.block.{name}; known: {known}"
+        )
     types_by_name = block_types()
     with _lock:
         cached = _families.get(name)

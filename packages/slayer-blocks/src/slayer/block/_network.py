@@ -149,9 +149,9 @@ def _lava_block_name(layer_type: str, device: dict[str, Any] | None) -> str:
 
 def _neuron_name_of_device_type(reader: LayerReader, device_type: str) -> str:
     device_type = "CUBA" if device_type == "LOIHI" else device_type  # lava-dl's older name
-    models = {
-        entry.obj.device_type: name for name, entry in registry().get("neurons").items() if entry.obj.device_type
-    }
+    models = {entry.obj.device_type: name for name, entry in registry().get("neurons").items() if entry.obj.device_type}
     if device_type not in models:
-        raise reader.error("neuron/type", f"no registered neuron model has device type {device_type!r}; known: {sorted(models)}")
+        raise reader.error(
+            "neuron/type", f"no registered neuron model has device type {device_type!r}; known: {sorted(models)}"
+        )
     return models[device_type]

@@ -38,7 +38,16 @@ class Affine(Dense):
         count_log: bool = False,
     ) -> None:
         super().__init__(
-            neuron_params, in_neurons, out_neurons, weight_scale, weight_norm, pre_hook_fx, False, False, mask, count_log
+            neuron_params,
+            in_neurons,
+            out_neurons,
+            weight_scale,
+            weight_norm,
+            pre_hook_fx,
+            False,
+            False,
+            mask,
+            count_log,
         )
         self.dynamics = bool(dynamics)
         self._arguments = dict(

@@ -1,9 +1,10 @@
 """Recurrent blocks: Recurrent (learnable recurrent matrix) and KWTA (k-winner-take-all), both
 ``s[t] = neuron(W x[t] + R s[t-1] (+ b))`` computed one step at a time.
 
-The neuron runs inside :meth:`~slayer.core.Neuron.stepping`, so its state is carried from step to step
-*with its autograd graph* (built-in neurons): backpropagation through time follows both the spike
-recurrence and the membrane state (lava-dl's recurrence detaches the membrane state). Nothing is
+The loop is the neuron's :meth:`~slayer.core.Neuron.recurrence` (CUBA: one fused autograd node; others: one
+neuron call per step inside :meth:`~slayer.core.Neuron.stepping`). Either way backpropagation through time
+follows both the spike recurrence and the membrane state (lava-dl's recurrence detaches the membrane
+state). Nothing is
 carried between calls unless the neuron is persistent (``persistent_state=True``): then the last
 spike and the neuron state continue in the next call, so chunked runs equal one long run.
 """
@@ -14,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from ._block import NEURON_QUANTIZER
@@ -22,34 +22,6 @@ from ._hdf5_fields import LayerReader, write_float, write_int
 from ._synaptic import SynapticBlock, synapse_class
 
 Currents = Tensor | tuple[Tensor, Tensor]
-
-
-def recurrent_scan(
-    neuron: torch.nn.Module,
-    drive: Currents,
-    recurrent_weight: Currents,
-    bias: Tensor | None,
-    initial_spikes: Tensor,
-) -> Tensor:
-    """Spikes ``(N, C, T)`` of ``s[t] = neuron(drive[t] + R s[t-1] + bias)``, one neuron call per step.
-
-    drive: ``(N, C, T)`` (or a ``(real, imag)`` pair for complex neurons); recurrent_weight: ``(C, C)`` (or a
-    pair); bias: ``(C,)`` or ``None``; initial_spikes: ``s[-1]``, ``(N, C)``. The neuron must be inside
-    ``neuron.stepping()``. The output is neuron-contiguous (``(N, T, C)`` memory).
-    """
-    pairs = isinstance(drive, tuple)
-    drives = drive if pairs else (drive,)
-    weights = recurrent_weight if pairs else (recurrent_weight,)
-    steps = drives[0].shape[-1]
-    spikes, outputs = initial_spikes, []
-    for t in range(steps):
-        currents = [d[..., t] + F.linear(spikes, w) for d, w in zip(drives, weights)]
-        if bias is not None:
-            currents[0] = currents[0] + bias
-        step_input = tuple(c.unsqueeze(-1) for c in currents) if pairs else currents[0].unsqueeze(-1)
-        spikes = neuron(step_input)[..., 0]
-        outputs.append(spikes)
-    return torch.stack(outputs, dim=1).movedim(1, -1)
 
 
 class _RecurrentBase(SynapticBlock):
@@ -88,8 +60,7 @@ class _RecurrentBase(SynapticBlock):
         initial = self._last_spikes if self._persistent else None
         if initial is None or initial.shape != first.shape[:-1]:
             initial = first.new_zeros(first.shape[:-1])
-        with self.neuron.stepping():
-            spikes = recurrent_scan(self.neuron, drive, weight, self._recurrent_bias(), initial.to(first.dtype))
+        spikes = self.neuron.recurrence(drive, weight, self._recurrent_bias(), initial.to(first.dtype))
         if self._persistent:
             self._last_spikes = spikes[..., -1].detach()
         return self._emit(spikes)
@@ -150,7 +121,9 @@ class Recurrent(_RecurrentBase):
             pre_hook_fx=pre_hook_fx, requires_grad=requires_grad, delay=delay, count_log=count_log,
         )  # fmt: skip
         self._build_input(neuron_params, in_neurons, out_neurons, weight_scale, weight_norm, pre_hook_fx)
-        self.recurrent_synapse = self._dense(out_neurons, out_neurons, weight_scale, weight_norm, pre_hook_fx=self._hook)
+        self.recurrent_synapse = self._dense(
+            out_neurons, out_neurons, weight_scale, weight_norm, pre_hook_fx=self._hook
+        )
         for parameter in self.recurrent_synapse.parameters():
             parameter.requires_grad_(bool(requires_grad))
         self.bias = None  # lava-dl attribute: a tensor (out,) set here is added to the input current
@@ -201,7 +174,9 @@ class KWTA(_RecurrentBase):
     ) -> None:
         super().__init__()
         if not isinstance(num_winners, int) or not 0 < num_winners <= out_neurons:
-            raise ValueError(f"KWTA: num_winners must be an int in [1, out_neurons={out_neurons}], received {num_winners!r}")
+            raise ValueError(
+                f"KWTA: num_winners must be an int in [1, out_neurons={out_neurons}], received {num_winners!r}"
+            )
         self._arguments = dict(
             in_neurons=in_neurons, out_neurons=out_neurons, num_winners=num_winners, self_excitation=self_excitation,
             weight_scale=weight_scale, weight_norm=weight_norm, pre_hook_fx=pre_hook_fx, requires_grad=requires_grad,
@@ -248,4 +223,4 @@ class KWTA(_RecurrentBase):
         return ", ".join(part for part in (head, super().extra_repr()) if part)
 
 
-__all__ = ["KWTA", "Recurrent", "recurrent_scan"]
+__all__ = ["KWTA", "Recurrent"]

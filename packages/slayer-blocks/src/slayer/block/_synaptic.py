@@ -92,8 +92,9 @@ class SynapticBlock(Block):
             values = reader.tensor(name + suffix)
             if values.numel() != raw.numel():
                 raise reader.error(
-                    name + suffix, f"expected {raw.numel()} values for a weight of shape {tuple(raw.shape)}, "
-                    f"found shape {tuple(values.shape)}"
+                    name + suffix,
+                    f"expected {raw.numel()} values for a weight of shape {tuple(raw.shape)}, "
+                    f"found shape {tuple(values.shape)}",
                 )
             if self._quantized:
                 values = values / self.neuron.w_scale

@@ -74,6 +74,34 @@ class Neuron(torch.nn.Module):
             if not persistent:
                 self.reset_state()
 
+    def recurrence(
+        self,
+        drive: torch.Tensor | tuple[torch.Tensor, torch.Tensor],
+        recurrent_weight: torch.Tensor | tuple[torch.Tensor, torch.Tensor],
+        bias: torch.Tensor | None,
+        initial_spikes: torch.Tensor,
+    ) -> torch.Tensor:
+        """Spikes ``(N, C, T)`` of a recurrent layer ``s[t] = self(drive[t] + R s[t-1] + bias)``.
+
+        drive: ``(N, C, T)`` (a ``(real, imag)`` pair for complex models); recurrent_weight ``R``: ``(C, C)`` (or
+        a pair); bias: ``(C,)`` or ``None`` (added to the real part); initial_spikes ``s[-1]``: ``(N, C)``.
+        This generic version calls the neuron once per step inside :meth:`stepping`; a model may override it
+        with a fused loop (CUBA does). The output is neuron-contiguous (``(N, T, C)`` memory).
+        """
+        pairs = isinstance(drive, tuple)
+        drives = drive if pairs else (drive,)
+        weights = recurrent_weight if pairs else (recurrent_weight,)
+        spikes, outputs = initial_spikes, []
+        with self.stepping():
+            for t in range(drives[0].shape[-1]):
+                currents = [d[..., t] + torch.nn.functional.linear(spikes, w) for d, w in zip(drives, weights)]
+                if bias is not None:
+                    currents[0] = currents[0] + bias
+                step_input = tuple(c.unsqueeze(-1) for c in currents) if pairs else currents[0].unsqueeze(-1)
+                spikes = self(step_input)[..., 0]
+                outputs.append(spikes)
+        return torch.stack(outputs, dim=1).movedim(1, -1)
+
     def readout(self, input: Any) -> torch.Tensor:
         """Non-spiking read-out trace ``(N, *S, T)`` of an ``Affine``/``Output`` block (e.g. CUBA's voltage
         without reset). Models that list ``"Affine"`` or ``"Output"`` in ``block_types`` define it."""

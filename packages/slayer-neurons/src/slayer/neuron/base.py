@@ -391,4 +391,11 @@ def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Ten
     return torch.as_tensor(value, dtype=torch.float32) / p_scale
 
 
-__all__ = ["SPIKING_BLOCK_TYPES", "Neuron", "from_hardware", "per_channel_granularity", "quantize_threshold", "rounded_int"]
+__all__ = [
+    "SPIKING_BLOCK_TYPES",
+    "Neuron",
+    "from_hardware",
+    "per_channel_granularity",
+    "quantize_threshold",
+    "rounded_int",
+]

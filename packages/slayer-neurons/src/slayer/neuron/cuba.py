@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from slayer.core.dynamics import cuba, leaky_integrator
+from slayer.core.dynamics import cuba, cuba_recurrence, leaky_integrator
 from slayer.spike import Spike
 from slayer.spike.constants import CUBA as SURROGATE
 
@@ -162,6 +162,39 @@ class Neuron(base.Neuron):
         )
         self._store_state(current_state=next_current, voltage_state=next_voltage)
         return voltage
+
+    def recurrence(
+        self,
+        drive: torch.Tensor,
+        recurrent_weight: torch.Tensor,
+        bias: torch.Tensor | None,
+        initial_spikes: torch.Tensor,
+    ) -> torch.Tensor:
+        """Spikes ``(N, C, T)`` of ``s[t] = self(drive[t] + R s[t-1] + bias)`` in one fused autograd node
+        (:func:`slayer.core.dynamics.cuba_recurrence`); with ``norm``, dropout or half precision, the generic
+        per-step loop. States persist as in :meth:`forward`."""
+        if self.norm is not None or self.drop is not None or not self._fusable(drive):
+            return super().recurrence(drive, recurrent_weight, bias, initial_spikes)
+        x = self._real_input(drive)
+        self._clamp_if_learning()
+        tau_rho, scale_rho = self._surrogate(SURROGATE.tau_multiplier, SURROGATE.scale_multiplier)
+        spikes, next_current, next_voltage = cuba_recurrence(
+            x,
+            recurrent_weight,
+            bias,
+            self.current_decay,
+            self.voltage_decay,
+            self._state("current_state", x),
+            self._state("voltage_state", x),
+            initial_spikes,
+            threshold=self.threshold + self.threshold_eps,
+            tau_rho=tau_rho,
+            scale_rho=scale_rho,
+            graded=self.graded_spike,
+            s_scale=self.s_scale,
+        )
+        self._store_state(current_state=next_current, voltage_state=next_voltage)
+        return spikes
 
     def spike(self, voltage: torch.Tensor) -> torch.Tensor:
         """Spikes ``v >= θ + threshold_eps`` (binary, or ``v`` at the spike if ``graded_spike``)."""

@@ -167,7 +167,9 @@ class Delta(torch.nn.Module):
         )
 
 
-def _size_threshold_before_load(module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors) -> None:
+def _size_threshold_before_load(
+    module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors
+) -> None:
     """Before the first forward a per-channel threshold is a placeholder: take the checkpoint's shape
     (the first forward keeps a loaded per-channel threshold)."""
     value = state_dict.get(prefix + "threshold")
