@@ -37,8 +37,9 @@ def slayer_register_neurons() -> list[type[Neuron]]:
 def slayer_register_blocks() -> list[type[torch.nn.Module]]:
     """Return the generic block types this plugin provides.
 
-    Each must be a ``torch.nn.Module`` subclass with a unique class attribute ``name``
-    (for example ``"Dense"``); block families combine it with every registered neuron.
+    Each must be a ``torch.nn.Module`` subclass (in practice of ``slayer.block.Block``) with a unique
+    class attribute ``name`` (for example ``"Dense"``); block families combine it with every registered
+    neuron whose ``block_types`` list that name (see ``docs/blocks.md``).
     """
 
 
