@@ -27,7 +27,7 @@ DISTRIBUTIONS: dict[str, str] = {
     "slayer-core": "",
     "slayer-neurons": "",
     "slayer-synapse": "",
-    "slayer-io": "[plot]",
+    "slayer-io": "[plot,tonic]",
     "slayer-blocks": "",
 }
 TEST_TOOLS = ("pytest>=8", "hypothesis>=6")
