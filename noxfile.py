@@ -131,7 +131,7 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory against peers; prints markdown tables of ratios and writes JSON."""
-    session.install(*CONSTRAINTS, *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+    session.install(*CONSTRAINTS, *(str(PACKAGES / d) + DISTRIBUTIONS[d] for d in DISTRIBUTIONS))  # tonic: bench_io
     # Peers only here. --no-deps: their declared torchvision/torchaudio/tensorboard would replace the
     # pinned torch; what they really import at run time is installed on the next line.
     session.install(*CONSTRAINTS, "--no-deps", *PEERS)
