@@ -6,6 +6,7 @@ convert to and from dense ``(C, H, W, T)`` / ``(C, X, T)`` spike tensors. The SL
 :func:`read_events` / :func:`write_events` pick one by file suffix. Plots live in :mod:`slayer.io.plot`.
 """
 
+from slayer.io._aedat4 import read_aedat4, read_aedat4_array
 from slayer.io._binary_1d import encode_1d_spikes, read_1d_spikes
 from slayer.io._binary_2d import encode_2d_spikes, read_2d_spikes
 from slayer.io._files import read_events, write_events
@@ -20,6 +21,8 @@ __all__ = [
     "encode_np_spikes",
     "read_1d_spikes",
     "read_2d_spikes",
+    "read_aedat4",
+    "read_aedat4_array",
     "read_events",
     "read_np_spikes",
     "tensor_to_event",
