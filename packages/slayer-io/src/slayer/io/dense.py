@@ -160,13 +160,8 @@ def events_to_dense(
 
 
 @dataclass(frozen=True)
-class ToSlayerTensor:
-    """tonic-compatible transform: a structured event array → dense tensor (see :func:`events_to_dense`).
-
-    ``ToSlayerTensor(sensor_size=(34, 34, 2), time_step=1000, duration=300_000)`` turns an N-MNIST
-    sample (µs) into a ``(2, 34, 34, 300)`` float32 tensor of event counts per 1 ms bin.
-    Its repr lists every setting, which :class:`~slayer.io.cache.CachedDataset` uses as cache key.
-    """
+class BinningSettings:
+    """What :func:`events_to_dense` needs besides the events; checked on construction."""
 
     sensor_size: tuple[int, int, int]
     time_step: float
@@ -177,6 +172,16 @@ class ToSlayerTensor:
     def __post_init__(self) -> None:
         object.__setattr__(self, "sensor_size", tuple(int(s) for s in self.sensor_size))
         _check_settings(self.sensor_size, self.time_step, self.duration, self.mode)
+
+
+@dataclass(frozen=True)
+class ToSlayerTensor(BinningSettings):
+    """tonic-compatible transform: a structured event array → dense tensor (see :func:`events_to_dense`).
+
+    ``ToSlayerTensor(sensor_size=(34, 34, 2), time_step=1000, duration=300_000)`` turns an N-MNIST
+    sample (µs) into a ``(2, 34, 34, 300)`` float32 tensor of event counts per 1 ms bin.
+    Its repr lists every setting, which :class:`~slayer.io.cache.CachedDataset` uses as cache key.
+    """
 
     def __call__(self, events: np.ndarray) -> torch.Tensor:
         return events_to_dense(events, self.sensor_size, self.time_step, self.duration, self.mode, self.dtype)
@@ -198,7 +203,7 @@ def _stack_targets(targets: list[Any]) -> Any:
 
 
 @dataclass(frozen=True)
-class EventCollate:
+class EventCollate(BinningSettings):
     """``collate_fn`` binning a batch of structured event arrays into one ``(N, C, H, W, T)`` tensor.
 
     Items are ``(events, target)`` pairs (what tonic datasets return) or bare event arrays. All
@@ -207,16 +212,6 @@ class EventCollate:
     batch). Returns ``(tensor, targets)`` (targets stacked into a tensor when numeric) or the tensor.
     ``dtype=torch.uint8`` is the fastest; cast to float on the device (``x.to(device).float()``).
     """
-
-    sensor_size: tuple[int, int, int]
-    time_step: float
-    duration: float | None = None
-    mode: str = "count"
-    dtype: torch.dtype = torch.float32
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "sensor_size", tuple(int(s) for s in self.sensor_size))
-        _check_settings(self.sensor_size, self.time_step, self.duration, self.mode)
 
     def __call__(self, batch: list[Any]) -> Any:
         samples, targets = _split_batch(batch)
