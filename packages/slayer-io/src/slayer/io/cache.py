@@ -37,7 +37,7 @@ def dataset_identity(dataset: Any) -> dict[str, Any]:
     """What identifies ``dataset``'s samples: class, length, simple attributes, transforms' reprs."""
     identity: dict[str, Any] = {"class": f"{type(dataset).__module__}.{type(dataset).__qualname__}"}
     identity["len"] = len(dataset)
-    for name, value in sorted(vars(dataset).items()):
+    for name, value in sorted(getattr(dataset, "__dict__", {}).items()):
         if name.startswith("_"):
             continue
         if name in ("transform", "target_transform", "transforms"):
@@ -121,7 +121,7 @@ class CachedDataset:
         events, target = self.dataset[index]
         sample = self.transform(events)
         self._store(file, sample, target)
-        return sample, target
+        return sample, _from_numpy(*_to_numpy(target))  # the target's type as later reads give it
 
     @staticmethod
     def _store(file: Path, sample: Any, target: Any) -> None:

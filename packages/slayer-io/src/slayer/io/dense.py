@@ -67,20 +67,13 @@ def spatial_index_and_bin(
     events = check_structured(events)
     width, height, polarities = (int(s) for s in sensor_size)
     names = events.dtype.names
+    # every check runs on the whole sample, so the event numbers in errors are the caller's
     t = events["t"]
     if len(t) and np.issubdtype(t.dtype, np.floating) and not np.isfinite(t).all():
         raise ValueError(f"event {int(np.flatnonzero(~np.isfinite(t))[0])} has a non-finite time t")
-    if duration is not None:
-        inside = t < duration
-        if not inside.all():
-            events, t = events[inside], t[inside]
     if len(t) and t.min() < 0:
         i = int(np.flatnonzero(t < 0)[0])
         raise ValueError(f"event {i} has t = {t[i]} < 0; bins start at t = 0 (shift the times first)")
-    if np.issubdtype(t.dtype, np.integer) and float(time_step).is_integer():
-        bins = t.astype(np.int64) // int(time_step)
-    else:
-        bins = np.floor(t / time_step).astype(np.int64)
     x = events["x"].astype(np.int64)
     _out_of_range("x", x, width, sensor_size)
     index = x
@@ -92,6 +85,14 @@ def spatial_index_and_bin(
         p = events["p"].astype(np.int64)
         _out_of_range("p", p, polarities, sensor_size)
         index = index + p * (height * width)
+    if duration is not None:
+        inside = t < duration
+        if not inside.all():
+            index, t = index[inside], t[inside]
+    if np.issubdtype(t.dtype, np.integer) and float(time_step).is_integer():
+        bins = t.astype(np.int64) // int(time_step)
+    else:
+        bins = np.floor(t / time_step).astype(np.int64)
     return index, bins
 
 
