@@ -27,12 +27,13 @@ DISTRIBUTIONS: dict[str, str] = {
     "slayer-core": "",
     "slayer-neurons": "",
     "slayer-synapse": "",
-    "slayer-io": "[plot]",
+    "slayer-io": "[plot,tonic,aedat]",
     "slayer-blocks": "",
 }
 TEST_TOOLS = ("pytest>=8", "hypothesis>=6")
-#: test-only tools per distribution: triton runs the gpu backend's kernels on CPU tensors in its interpreter
-TEST_ONLY: dict[str, tuple[str, ...]] = {"slayer-core": ("triton>=3.2",)}
+#: test-only tools per distribution: triton runs the gpu backend's kernels on CPU tensors in its interpreter;
+#: dv-processing writes the AEDAT4 files slayer-io reads back
+TEST_ONLY: dict[str, tuple[str, ...]] = {"slayer-core": ("triton>=3.2",), "slayer-io": ("dv-processing>=2.0",)}
 #: peer libraries compared in benchmarks/ (installed only into the bench session)
 PEERS = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
 #: what the cross-package tests need beyond the five packages
@@ -131,7 +132,7 @@ def demo(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Speed and memory against peers; prints markdown tables of ratios and writes JSON."""
-    session.install(*CONSTRAINTS, *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+    session.install(*CONSTRAINTS, *(str(PACKAGES / d) + DISTRIBUTIONS[d] for d in DISTRIBUTIONS))  # tonic: bench_io
     # Peers only here. --no-deps: their declared torchvision/torchaudio/tensorboard would replace the
     # pinned torch; what they really import at run time is installed on the next line.
     session.install(*CONSTRAINTS, "--no-deps", *PEERS)

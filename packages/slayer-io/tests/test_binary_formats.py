@@ -117,7 +117,9 @@ def test_2d_writer_rejects_what_it_cannot_store(tmp_path: Path, event: Event, me
 def test_truncated_file_is_an_error(tmp_path: Path, reader):
     path = tmp_path / "truncated.bs"
     path.write_bytes(GOLDEN_2D[:7])
-    with pytest.raises(ValueError, match=r"truncated\.bs.* is 7 bytes, not a multiple of 5"):
+    with pytest.raises(
+        ValueError, match=r"truncated\.bs.*7 bytes is not a multiple of 5.*byte offset 5 has only 2 of its 5"
+    ):
         reader(path)
 
 

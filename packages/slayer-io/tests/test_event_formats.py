@@ -18,13 +18,14 @@ def _own_plugins_only(monkeypatch):
     reset()
 
 
-def test_plugin_registers_three_formats():
+def test_plugin_registers_the_formats():
     formats = {name: reg.obj for name, reg in registry().get("event_formats").items()}
-    assert {"bs1", "bs2", "npy"} <= set(formats)
+    assert {"bs1", "bs2", "npy", "aedat4"} <= set(formats)
     assert formats["bs1"].suffixes == (".bs1",)
     assert formats["bs2"].suffixes == (".bs2", ".bin")
     assert formats["npy"].suffixes == (".npy",)
-    assert all(isinstance(f, EventFormat) and f.read and f.write for f in formats.values())
+    assert formats["aedat4"].suffixes == (".aedat4",) and formats["aedat4"].write is None  # read only
+    assert all(isinstance(f, EventFormat) and f.read for f in formats.values())
     assert registry().get("event_formats")["bs2"].plugin == "slayer-io"
 
 

@@ -8,6 +8,8 @@ x, p, t (1-D); the default ``fmt='xypt'`` reads both.
 
 from __future__ import annotations
 
+import io
+import math
 import os
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from slayer.io.event import Event
 
 DEFAULT_FMT = "xypt"
 _LETTERS = set("xyptv")
+_EXACT = 2**53
 
 
 def _check_fmt(fmt: str) -> str:
@@ -34,22 +37,91 @@ def _check_time_unit(time_unit: float) -> float:
     return float(time_unit)
 
 
+def _read_npy(path: Path) -> tuple[np.ndarray, int, bool]:
+    """The array in ``path`` without trusting it: ``(array, byte offset of its data, fortran_order)``.
+
+    Every defect (bad magic or header, a non-numeric dtype, a size that does not match the file)
+    is a ValueError naming the file and a byte offset; nothing is allocated beyond the file's size.
+    """
+    data = path.read_bytes()
+    stream = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise ValueError(f"unsupported .npy format version {version}")
+    except Exception as error:  # numpy raises ValueError, SyntaxError, TypeError, ... on garbage headers
+        raise ValueError(
+            f"{str(path)!r} is not a valid .npy file: bad magic or header before byte offset {stream.tell()} "
+            f"({type(error).__name__}: {error})"
+        ) from None
+    offset = stream.tell()
+    if dtype.kind not in "biuf" or dtype.fields is not None or dtype.subdtype is not None:
+        raise ValueError(f"{str(path)!r}: the header (ending at byte offset {offset}) has dtype {dtype}, not numbers")
+    count = math.prod(shape)
+    expected = count * dtype.itemsize
+    if len(data) - offset != expected:
+        what = "truncated" if len(data) - offset < expected else "has trailing bytes"
+        raise ValueError(
+            f"{str(path)!r} {what}: its header declares shape {shape} of {dtype} = {expected} bytes of data from "
+            f"byte offset {offset}, so the file should end at byte offset {offset + expected}; it ends at {len(data)}"
+        )
+    array = np.frombuffer(data, dtype=dtype, offset=offset, count=count)
+    return array.reshape(shape, order="F" if fortran_order else "C"), offset, fortran_order
+
+
+def _check_columns(path: Path, array: np.ndarray, fmt: str, offset: int, fortran_order: bool) -> None:
+    """Raise a ValueError naming the byte offset of the first value an event cannot hold."""
+    n_rows, n_cols = array.shape
+    for col, letter in enumerate(fmt):
+        values = array[:, col]
+        if array.dtype.kind == "f":
+            bad = ~np.isfinite(values)
+            if letter in "xyp":  # whole numbers
+                with np.errstate(invalid="ignore"):
+                    bad |= values != np.rint(values)
+        else:
+            bad = np.zeros(n_rows, bool)
+        if array.dtype.kind != "b":  # beyond 2**53 neither int64 nor float64 holds every value exactly
+            bad |= (values > _EXACT) | (values < -_EXACT)
+        if letter in "xy":
+            bad |= values < 0
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            element = col * n_rows + row if fortran_order else row * n_cols + col
+            need = {"x": "a non-negative integer", "y": "a non-negative integer", "p": "an integer"}.get(
+                letter, "finite"
+            )
+            need += " below 2**53 in magnitude"
+            raise ValueError(
+                f"{str(path)!r}: event {row} column {letter!r} is {values[row].item()!r} at byte offset "
+                f"{offset + element * array.dtype.itemsize}; it must be {need} ({int(bad.sum())} bad value(s))"
+            )
+
+
 def read_np_spikes(filename: str | os.PathLike[str], fmt: str = DEFAULT_FMT, time_unit: float = 1e-3) -> Event:
     """Read events from a ``.npy`` array of shape ``(n, len(fmt))``; times become milliseconds.
 
     With the default ``fmt='xypt'`` a 3-column array is read as x, p, t (1-D events), like lava-dl.
+    A malformed file, a wrong shape or a value an event cannot hold (non-integer or negative
+    coordinate, non-integer polarity, non-finite time or payload) is a ValueError naming the file
+    and the byte offset.
     """
     fmt, time_unit = _check_fmt(fmt), _check_time_unit(time_unit)
     path = Path(filename)
     if not path.is_file():
         raise FileNotFoundError(f"event file not found: {str(path)!r}")
-    array = np.load(path, allow_pickle=False)
+    array, offset, fortran_order = _read_npy(path)
     if array.ndim == 2 and fmt == DEFAULT_FMT and array.shape[1] == 3:
         fmt = "xpt"
     if array.ndim != 2 or array.shape[1] != len(fmt):
         raise ValueError(
             f"{str(path)!r} holds an array of shape {array.shape}; fmt={fmt!r} expects (n_events, {len(fmt)})"
         )
+    _check_columns(path, array, fmt, offset, fortran_order)
     column = {letter: array[:, i] for i, letter in enumerate(fmt)}
     t_ms = column["t"].astype(np.float64) * (time_unit * 1000.0)
     y = column["y"] if "y" in column else None

@@ -32,9 +32,11 @@ def read_words(path: str | os.PathLike[str]) -> np.ndarray:
         raise FileNotFoundError(f"event file not found: {str(path)!r}")
     data = path.read_bytes()
     if len(data) % WORD_BYTES:
+        start = len(data) - len(data) % WORD_BYTES
         raise ValueError(
-            f"{str(path)!r} is {len(data)} bytes, not a multiple of {WORD_BYTES} bytes per event: "
-            "not a SLAYER binary event file, or truncated"
+            f"{str(path)!r}: truncated or not a SLAYER binary event file: {len(data)} bytes is not a multiple of "
+            f"{WORD_BYTES} bytes per event; the event at byte offset {start} has only {len(data) - start} of its "
+            f"{WORD_BYTES} bytes"
         )
     return np.frombuffer(data, dtype=np.uint8).reshape(-1, WORD_BYTES)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slayer.core import EventFormat
+from slayer.io._aedat4 import read_aedat4
 from slayer.io._binary_1d import encode_1d_spikes, read_1d_spikes
 from slayer.io._binary_2d import encode_2d_spikes, read_2d_spikes
 from slayer.io._numpy_format import encode_np_spikes, read_np_spikes
@@ -29,4 +30,11 @@ NPY = EventFormat(
     description="numpy array, one row per event, columns x, (y,) p, t in ms (lava-dl layout)",
 )
 
-FORMATS = (BS1, BS2, NPY)
+AEDAT4 = EventFormat(
+    name="aedat4",
+    suffixes=(".aedat4",),
+    read=read_aedat4,
+    description="iniVation AEDAT 4.0, event streams, read only (needs slayer-io[aedat]); times from the first event",
+)
+
+FORMATS = (BS1, BS2, NPY, AEDAT4)

@@ -2,16 +2,25 @@
 
 matplotlib is imported only when a plot is drawn (``pip install 'slayer-io[plot]'``).
 :func:`frames` is pure numpy. Colours follow lava-dl: channel 0 blue, 1 red, 2 green.
+Every function accepts an :class:`~slayer.io.Event`, a tonic-style structured event array
+(times in ``time_unit`` seconds, µs by default) or, for :func:`animate`, a dense spike tensor
+``(C, H, W, T)`` / ``(C, X, T)`` (numpy or torch; one step is ``sampling_time`` ms). Given
+``path``, figures are saved there (PNG, PDF, ... by suffix) and animations as GIF (Pillow) or
+MP4 (ffmpeg: on PATH, or ``pip install imageio-ffmpeg``). Everything works headless.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from slayer.io.event import Event, tensor_to_event
+from slayer.io.structured import from_structured, is_structured
+
 if TYPE_CHECKING:
-    from slayer.io.event import Event
+    import os
 
 # RGB plane of channel 0, 1, 2 (blue, red, green)
 _CHANNEL_PLANE = (2, 0, 1)
@@ -29,17 +38,69 @@ def _pyplot():
     return plt
 
 
+def as_event(data: Any, sampling_time: float = 1.0, time_unit: float = 1e-6) -> Event:
+    """``data`` as an Event: an Event itself, a structured array (``t`` in ``time_unit`` seconds), or a
+    dense tensor ``(C, X, T)`` / ``(C, H, W, T)`` with steps of ``sampling_time`` ms."""
+    if isinstance(data, Event):
+        return data
+    if is_structured(data):
+        return from_structured(data, time_unit)
+    if hasattr(data, "shape") and len(data.shape) in (3, 4):
+        return tensor_to_event(data, sampling_time)
+    raise TypeError(
+        "expected an Event, a structured event array or a dense (C, X, T) / (C, H, W, T) tensor; "
+        f"got {type(data).__name__}" + (f" of shape {tuple(data.shape)}" if hasattr(data, "shape") else "")
+    )
+
+
+def _save_figure(fig: Any, path: str | os.PathLike[str] | None) -> None:
+    if path is not None:
+        fig.savefig(path)
+
+
+def save_animation(animation: Any, path: str | os.PathLike[str], fps: float = 24) -> Path:
+    """Save a ``FuncAnimation`` as ``.gif`` (Pillow) or ``.mp4`` (ffmpeg); returns the path.
+
+    MP4 uses ffmpeg from PATH, else the one shipped by the ``imageio-ffmpeg`` package; without
+    either a RuntimeError says how to get one (nothing is written).
+    """
+    from matplotlib import animation as mpl_animation
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gif":
+        writer: Any = mpl_animation.PillowWriter(fps=fps)
+    elif suffix == ".mp4":
+        if not mpl_animation.writers.is_available("ffmpeg"):
+            try:
+                import imageio_ffmpeg
+                import matplotlib
+
+                matplotlib.rcParams["animation.ffmpeg_path"] = imageio_ffmpeg.get_ffmpeg_exe()
+            except ImportError:
+                raise RuntimeError(
+                    f"cannot write {str(path)!r}: MP4 needs ffmpeg, found neither on PATH nor as the imageio-ffmpeg "
+                    "package; pip install imageio-ffmpeg, or save a .gif"
+                ) from None
+        writer = mpl_animation.FFMpegWriter(fps=fps)
+    else:
+        raise ValueError(f"cannot save an animation as {suffix or 'a file without suffix'!r}: use .gif or .mp4")
+    animation.save(path, writer=writer)
+    return path
+
+
 def _require_dim(event: Event, dim: int, what: str) -> None:
     if event.dim != dim:
         raise ValueError(f"{what} needs {dim}-D events; got {event.dim}-D events")
 
 
-def frames(event: Event, frame_duration: float, n_frames: int | None = None) -> np.ndarray:
+def frames(event: Any, frame_duration: float, n_frames: int | None = None) -> np.ndarray:
     """2-D events as RGB frames ``(n_frames, H, W, 3)`` in ``[0, 1]``, each ``frame_duration`` ms long.
 
     A pixel's plane is 1 when an event of that channel (0 blue, 1 red, 2 green) fell in the frame.
     ``n_frames`` defaults to enough frames to cover the latest event; channels > 2 are not drawn.
     """
+    event = as_event(event)
     _require_dim(event, 2, "frames")
     if not frame_duration > 0:
         raise ValueError(f"frame_duration must be positive (ms); got {frame_duration!r}")
@@ -55,11 +116,13 @@ def frames(event: Event, frame_duration: float, n_frames: int | None = None) -> 
     return out
 
 
-def raster(event: Event, ax: Any = None) -> Any:
-    """Raster plot of 1-D events (time in ms vs neuron id), coloured by channel; returns the Axes.
+def raster(event: Any, ax: Any = None, path: str | os.PathLike[str] | None = None, time_unit: float = 1e-6) -> Any:
+    """Raster plot of 1-D events (time in ms vs neuron id), coloured by channel; returns the Axes
+    (its figure is ``ax.figure``, saved at ``path`` if given).
 
     Graded events are drawn as dots whose area grows with ``|payload|``.
     """
+    event = as_event(event, time_unit=time_unit)
     _require_dim(event, 1, "raster")
     plt = _pyplot()
     if ax is None:
@@ -72,14 +135,24 @@ def raster(event: Event, ax: Any = None) -> Any:
     ax.scatter(event.t, event.x, s=size, c=colours, marker="|" if not event.graded else "o", linewidths=1)
     ax.set_xlabel("time (ms)")
     ax.set_ylabel("neuron")
+    _save_figure(ax.figure, path)
     return ax
 
 
-def frame_grid(event: Event, n_frames: int = 8, ncols: int = 4, frame_duration: float | None = None) -> Any:
-    """A figure with ``n_frames`` frames of 2-D events laid out ``ncols`` per row; returns the Figure.
+def frame_grid(
+    event: Any,
+    n_frames: int = 8,
+    ncols: int = 4,
+    frame_duration: float | None = None,
+    path: str | os.PathLike[str] | None = None,
+    time_unit: float = 1e-6,
+) -> Any:
+    """A figure with ``n_frames`` frames of 2-D events laid out ``ncols`` per row; returns the Figure
+    (saved at ``path`` if given).
 
     ``frame_duration`` (ms) defaults to splitting the recording into ``n_frames`` equal parts.
     """
+    event = as_event(event, time_unit=time_unit)
     _require_dim(event, 2, "frame_grid")
     plt = _pyplot()
     if frame_duration is None:
@@ -93,15 +166,27 @@ def frame_grid(event: Event, n_frames: int = 8, ncols: int = 4, frame_duration: 
         if k < n_frames:
             ax.imshow(images[k], interpolation="nearest")
             ax.set_title(f"{k * frame_duration:.0f}-{(k + 1) * frame_duration:.0f} ms", fontsize=8)
+    _save_figure(fig, path)
     return fig
 
 
-def animate(event: Event, fig: Any = None, frame_rate: float = 24, repeat: bool = True) -> Any:
+def animate(
+    event: Any,
+    fig: Any = None,
+    frame_rate: float = 24,
+    repeat: bool = True,
+    path: str | os.PathLike[str] | None = None,
+    sampling_time: float = 1.0,
+    time_unit: float = 1e-6,
+) -> Any:
     """A matplotlib ``FuncAnimation`` of the events at real time, ``frame_rate`` frames per second.
 
     1-D: the raster with a scan line moving over it; 2-D: RGB frames of ``1000 / frame_rate`` ms.
-    The figure is closed so notebooks show only the animation (``anim.save("x.gif")`` works headless).
+    ``event`` may be a dense tensor (steps of ``sampling_time`` ms). With ``path`` (``.gif`` or
+    ``.mp4``) the animation is saved there at ``frame_rate`` (:func:`save_animation`). The figure is
+    closed so notebooks show only the animation.
     """
+    event = as_event(event, sampling_time=sampling_time, time_unit=time_unit)
     plt = _pyplot()
     from matplotlib.animation import FuncAnimation
 
@@ -130,6 +215,8 @@ def animate(event: Event, fig: Any = None, frame_rate: float = 24, repeat: bool 
 
     animation = FuncAnimation(fig, update, frames=n_frames, interval=frame_duration, blit=True, repeat=repeat)
     plt.close(fig)
+    if path is not None:
+        save_animation(animation, path, fps=frame_rate)
     return animation
 
 
