@@ -9,7 +9,7 @@ from typing import Any
 from torch import Tensor
 
 from ._block import NEURON_QUANTIZER
-from ._hdf5_fields import LayerReader, write_int, write_neuron
+from ._hdf5_fields import LayerReader, write_neuron
 from ._synaptic import Dense
 
 
@@ -65,10 +65,7 @@ class Affine(Dense):
         return self._logged(output, False)
 
     def _write_hdf5(self, handle: Any) -> None:
-        in_features = self.synapse.shape[1:4].numel()
-        write_int(handle, "inFeatures", in_features)
-        write_int(handle, "outFeatures", self.synapse.out_channels)
-        self._write_weights(handle, "weight", self.synapse, (self.synapse.out_channels, in_features))
+        self._write_dense_fields(handle, self.synapse)
         if self.dynamics:
             write_neuron(handle, self.neuron.readout_device_params())
 

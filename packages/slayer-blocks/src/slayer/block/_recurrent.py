@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 
 from ._block import NEURON_QUANTIZER
-from ._hdf5_fields import LayerReader, write_float, write_int
+from ._hdf5_fields import LayerReader, write_float
 from ._synaptic import SynapticBlock, synapse_class
 
 Currents = Tensor | tuple[Tensor, Tensor]
@@ -73,10 +73,7 @@ class _RecurrentBase(SynapticBlock):
         return weight.reshape(self.out_neurons, self.out_neurons)
 
     def _write_hdf5(self, handle: Any) -> None:
-        in_features = self.input_synapse.shape[1:4].numel()
-        write_int(handle, "inFeatures", in_features)
-        write_int(handle, "outFeatures", self.out_neurons)
-        self._write_weights(handle, "weight", self.input_synapse, (self.out_neurons, in_features))
+        self._write_dense_fields(handle, self.input_synapse)
         self._write_recurrent(handle)
         self._write_neuron_and_delay(handle)
 

@@ -70,6 +70,13 @@ class SynapticBlock(Block):
                 weight = self.neuron.quantize_8bit(weight, descale=True)
         return weight[..., 0]  # drop lava-dl's time-kernel axis
 
+    def _write_dense_fields(self, handle: Any, synapse: torch.nn.Module) -> None:
+        """``inFeatures``, ``outFeatures`` and ``weight`` ``(out, in)`` of a dense synapse."""
+        in_features = synapse.shape[1:4].numel()
+        write_int(handle, "inFeatures", in_features)
+        write_int(handle, "outFeatures", synapse.out_channels)
+        self._write_weights(handle, "weight", synapse, (synapse.out_channels, in_features))
+
     def _write_weights(self, handle: Any, name: str, synapse: torch.nn.Module, shape: tuple[int, ...]) -> None:
         for suffix, part in _real_parts(synapse):
             write_float(handle, name + suffix, self._hardware_weight(part).reshape(shape))
@@ -167,10 +174,7 @@ class Dense(SynapticBlock):
         return (self.synapse.out_channels,)
 
     def _write_hdf5(self, handle: Any) -> None:
-        in_features = self.synapse.shape[1:4].numel()
-        write_int(handle, "inFeatures", in_features)
-        write_int(handle, "outFeatures", self.synapse.out_channels)
-        self._write_weights(handle, "weight", self.synapse, (self.synapse.out_channels, in_features))
+        self._write_dense_fields(handle, self.synapse)
         self._write_neuron_and_delay(handle)
 
     @classmethod

@@ -125,6 +125,10 @@ class Neuron(base.Neuron):
 
     def dynamics(self, input: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Current and voltage traces (pre-reset values), each of the input's shape ``(N, *S, T)``."""
+        return self._traces(input, self.threshold + self.threshold_eps)
+
+    def _traces(self, input: torch.Tensor, reset: float | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Current and voltage ``(N, *S, T)``; the voltage resets at ``reset`` (never if ``None``)."""
         x = self._real_input(input)
         self._clamp_if_learning()
         current, next_current = leaky_integrator(
@@ -133,11 +137,7 @@ class Neuron(base.Neuron):
         if self.norm is not None:
             current = self.norm(current)
         voltage, next_voltage = leaky_integrator(
-            current,
-            self.voltage_decay,
-            self._state("voltage_state", x),
-            self.threshold + self.threshold_eps,
-            s_scale=self.s_scale,
+            current, self.voltage_decay, self._state("voltage_state", x), reset, s_scale=self.s_scale
         )
         # the stored current is the integrator's own state (before norm), so chunked runs equal long ones
         self._store_state(current_state=next_current, voltage_state=next_voltage)
@@ -150,18 +150,7 @@ class Neuron(base.Neuron):
 
     def readout(self, input: torch.Tensor) -> torch.Tensor:
         """The voltage ``(N, *S, T)`` without reset (an ``Affine`` read-out: the neuron never fires)."""
-        x = self._real_input(input)
-        self._clamp_if_learning()
-        current, next_current = leaky_integrator(
-            x, self.current_decay, self._state("current_state", x), None, s_scale=self.s_scale
-        )
-        if self.norm is not None:
-            current = self.norm(current)
-        voltage, next_voltage = leaky_integrator(
-            current, self.voltage_decay, self._state("voltage_state", x), None, s_scale=self.s_scale
-        )
-        self._store_state(current_state=next_current, voltage_state=next_voltage)
-        return voltage
+        return self._traces(input, None)[1]
 
     def recurrence(
         self,
