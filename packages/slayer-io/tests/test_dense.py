@@ -152,4 +152,5 @@ def test_structured_event_round_trip():
     with pytest.raises(ValueError, match="graded"):
         to_structured(Event([0], None, [0], [0.0], payload=[2.0]))
     with pytest.raises(ValueError, match=r"field 'x' spans \[0, 40000\], beyond int16"):
-        to_structured(Event([0, 40000], None, [0, 0], [0.0, 1.0]))
+        to_structured(Event([0, 40000], [0, 0], [0, 0], [0.0, 1.0]))
+    assert to_structured(Event([65535], None, [0], [0.0]))["x"].tolist() == [65535]  # a .bs1 id
