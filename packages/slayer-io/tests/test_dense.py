@@ -124,6 +124,14 @@ def test_bad_settings(kwargs, message):
 def test_not_a_structured_array():
     with pytest.raises(TypeError, match=r"structured array with fields 'x', 't'.*got ndarray"):
         events_to_dense(np.zeros((3, 4)), (2, 2, 2), 1)
+    with pytest.raises(TypeError, match=r"sample 1 of the batch must be a numpy structured array"):
+        EventCollate((2, 2, 2), 1)([np.zeros(1, dtype=[("x", "<i8"), ("t", "<i8")]), [1, 2]])
+    one_d, two_d = (
+        np.zeros(1, dtype=[("x", "<i8"), ("t", "<i8")]),
+        random_events(np.random.default_rng(0), 2, (2, 2, 2), 9),
+    )
+    with pytest.raises(ValueError, match=r"mixes 1-D samples \(no 'y' field\) and 2-D samples"):
+        EventCollate((2, 2, 2), 1)([one_d, two_d])
 
 
 def test_transform_repr_lists_its_settings():
@@ -144,4 +152,5 @@ def test_structured_event_round_trip():
     with pytest.raises(ValueError, match="graded"):
         to_structured(Event([0], None, [0], [0.0], payload=[2.0]))
     with pytest.raises(ValueError, match=r"field 'x' spans \[0, 40000\], beyond int16"):
-        to_structured(Event([0, 40000], None, [0, 0], [0.0, 1.0]))
+        to_structured(Event([0, 40000], [0, 0], [0, 0], [0.0, 1.0]))
+    assert to_structured(Event([65535], None, [0], [0.0]))["x"].tolist() == [65535]  # a .bs1 id

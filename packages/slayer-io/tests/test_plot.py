@@ -115,6 +115,12 @@ def test_gif_of_a_dense_tensor(tmp_path: Path):
         frame = np.asarray(gif.convert("RGB")).astype(int)
     assert n_frames == 8  # 150.5 ms of events in 20 ms frames
     assert ((frame[..., 0] > 200) & (frame[..., 1] < 60)).sum() > 50  # the red ON edge is drawn
+    # the image is the tensor's 24 x 32, not the events' extent
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    plot.animate(dense, fig=fig, sampling_time=1.0, frame_rate=50)
+    assert fig.axes[0].images[0].get_array().shape == (24, 32, 3)
 
 
 def test_mp4_needs_an_encoder(tmp_path: Path, monkeypatch):

@@ -25,7 +25,7 @@ def read_1d_spikes(filename: str | os.PathLike[str]) -> Event:
     words = read_words(filename)
     neuron = (words[:, 0].astype(np.int64) << 8) | words[:, 1].astype(np.int64)
     polarity, t_ms = decode_polarity_time(words)
-    return Event(neuron, None, polarity, t_ms)
+    return Event._from_decoded(neuron, None, polarity, t_ms)
 
 
 def encode_1d_spikes(filename: str | os.PathLike[str], td_event: Event) -> None:

@@ -25,7 +25,7 @@ def read_2d_spikes(filename: str | os.PathLike[str]) -> Event:
     """
     words = read_words(filename)
     polarity, t_ms = decode_polarity_time(words)
-    return Event(words[:, 0].astype(np.int64), words[:, 1].astype(np.int64), polarity, t_ms)
+    return Event._from_decoded(words[:, 0].astype(np.int64), words[:, 1].astype(np.int64), polarity, t_ms)
 
 
 def encode_2d_spikes(filename: str | os.PathLike[str], td_event: Event) -> None:

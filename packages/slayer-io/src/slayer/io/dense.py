@@ -216,6 +216,11 @@ class EventCollate(BinningSettings):
 
     def __call__(self, batch: list[Any]) -> Any:
         samples, targets = _split_batch(batch)
+        layouts = {
+            "y" in check_structured(events, f"sample {n} of the batch").dtype.names for n, events in enumerate(samples)
+        }
+        if len(layouts) > 1:
+            raise ValueError("the batch mixes 1-D samples (no 'y' field) and 2-D samples; bin them separately")
         parts = []
         for n, events in enumerate(samples):
             try:

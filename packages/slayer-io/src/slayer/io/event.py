@@ -70,6 +70,17 @@ class Event:
         self.graded = self.p is not None
         self.dim = 1 if self.y is None else 2
 
+    @classmethod
+    def _from_decoded(cls, x: np.ndarray, y: np.ndarray | None, c: np.ndarray, t: np.ndarray) -> Event:
+        """A binary Event from arrays a reader has just decoded (1-D, int64 x/y/c, float64 t, equal
+        lengths): taken over without the constructor's checks and copies."""
+        event = cls.__new__(cls)
+        event.x, event.y, event.t, event.p = x, y, t, None
+        event.c_offset = int(c.min()) if len(c) else 0
+        event.c = c - event.c_offset if event.c_offset else c
+        event.graded, event.dim = False, 1 if y is None else 2
+        return event
+
     def __len__(self) -> int:
         return len(self.x)
 

@@ -94,23 +94,27 @@ def _require_dim(event: Event, dim: int, what: str) -> None:
         raise ValueError(f"{what} needs {dim}-D events; got {event.dim}-D events")
 
 
-def frames(event: Any, frame_duration: float, n_frames: int | None = None) -> np.ndarray:
+def frames(
+    event: Any, frame_duration: float, n_frames: int | None = None, size: tuple[int, int] | None = None
+) -> np.ndarray:
     """2-D events as RGB frames ``(n_frames, H, W, 3)`` in ``[0, 1]``, each ``frame_duration`` ms long.
 
     A pixel's plane is 1 when an event of that channel (0 blue, 1 red, 2 green) fell in the frame.
-    ``n_frames`` defaults to enough frames to cover the latest event; channels > 2 are not drawn.
+    ``n_frames`` defaults to enough frames to cover the latest event; ``size = (H, W)`` to the
+    events' extent; events outside either and channels > 2 are not drawn.
     """
     event = as_event(event)
     _require_dim(event, 2, "frames")
     if not frame_duration > 0:
         raise ValueError(f"frame_duration must be positive (ms); got {frame_duration!r}")
-    height = int(event.y.max()) + 1 if len(event) else 1
-    width = int(event.x.max()) + 1 if len(event) else 1
+    if size is None:
+        size = (int(event.y.max()) + 1, int(event.x.max()) + 1) if len(event) else (1, 1)
+    height, width = size
     index = np.floor(event.t / frame_duration).astype(np.int64)
     if n_frames is None:
         n_frames = int(index.max()) + 1 if len(event) else 1
     out = np.zeros((n_frames, height, width, 3))
-    keep = (index >= 0) & (index < n_frames) & (event.c < len(_CHANNEL_PLANE))
+    keep = (index >= 0) & (index < n_frames) & (event.c < len(_CHANNEL_PLANE)) & (event.y < height) & (event.x < width)
     plane = np.asarray(_CHANNEL_PLANE)[event.c[keep]]
     out[index[keep], event.y[keep], event.x[keep], plane] = 1.0
     return out
@@ -186,6 +190,7 @@ def animate(
     ``.mp4``) the animation is saved there at ``frame_rate`` (:func:`save_animation`). The figure is
     closed so notebooks show only the animation.
     """
+    size = tuple(event.shape[1:3]) if not isinstance(event, Event) and len(getattr(event, "shape", ())) == 4 else None
     event = as_event(event, sampling_time=sampling_time, time_unit=time_unit)
     plt = _pyplot()
     from matplotlib.animation import FuncAnimation
@@ -204,7 +209,7 @@ def animate(
             return (line,)
 
     else:
-        images = frames(event, frame_duration, n_frames)
+        images = frames(event, frame_duration, n_frames, size)  # a dense tensor keeps its (H, W)
         ax = fig.add_subplot(1, 1, 1)
         ax.axis("off")
         image = ax.imshow(images[0], interpolation="nearest")

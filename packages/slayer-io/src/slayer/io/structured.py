@@ -16,7 +16,7 @@ from slayer.io.event import Event
 
 #: the dtype :func:`to_structured` writes (tonic's ``events_struct`` uses the same names)
 STRUCTURED_2D = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "<i1")])
-STRUCTURED_1D = np.dtype([("x", "<i2"), ("t", "<i8"), ("p", "<i1")])
+STRUCTURED_1D = np.dtype([("x", "<i4"), ("t", "<i8"), ("p", "<i1")])  # 1-D ids go up to 65535 (.bs1)
 
 
 def is_structured(events: Any) -> bool:
