@@ -171,6 +171,11 @@ def launch_options(like: Tensor, tiles: Tiling, **constexprs) -> tuple[tuple[int
 def launch(kernel, like: Tensor, tiles: Tiling, *args, **constexprs) -> None:
     """Run ``kernel(*args)`` on ``like``'s device with :func:`launch_options`."""
     programs, options = launch_options(like, tiles, **constexprs)
+    run(kernel, programs, like, *args, **options)
+
+
+def run(kernel, programs: tuple[int], like: Tensor, *args, **options) -> None:
+    """``kernel[programs](*args, **options)`` on ``like``'s device: every launch of the backend passes here."""
     with on_device(like):
         kernel[programs](*args, **options)
 

@@ -18,7 +18,7 @@ INTERPRETED = interpreting()
 
 
 def _scalar_index_fix() -> None:
-    """Let the interpreter of older Triton (3.6) use a runtime scalar as a ``range`` bound under NumPy >= 2.4.
+    """Let the interpreter of older Triton (3.2 to 3.6) use a runtime scalar as a ``range`` bound under NumPy >= 2.4.
 
     That interpreter holds a scalar argument as a NumPy array of shape ``(1,)`` and converts it with
     ``int(array)``, which NumPy 2.4 refuses ("only 0-dimensional arrays can be converted to Python
@@ -37,9 +37,15 @@ def _scalar_index_fix() -> None:
     if original is None or getattr(original, "slayer_index_fix", False):
         return
 
-    def patch_lang_tensor(tensor, scope):
-        original(tensor, scope)
-        scope.set_attr(tensor, "__index__", lambda self: int(self.handle.data.item()))
+    def index(self):
+        return int(self.handle.data.item())
+
+    def patch_lang_tensor(tensor, *scope):  # Triton 3.6 passes a scope that restores the attributes; 3.2 none
+        original(tensor, *scope)
+        if scope:
+            scope[0].set_attr(tensor, "__index__", index)
+        else:
+            tensor.__index__ = index
 
     patch_lang_tensor.slayer_index_fix = True
     interpreter._patch_lang_tensor = patch_lang_tensor

@@ -8,7 +8,7 @@ import math
 import torch
 from torch import Tensor
 
-from slayer.core.backends import select_kernel
+from slayer.core.backends import BackendSelectionError, select_kernel
 
 from .._fixed_point import threshold_to_int
 
@@ -17,9 +17,36 @@ def _neurons(x: Tensor) -> int:
     return math.prod(x.shape[1:-1])
 
 
-def _flat_series(x: Tensor) -> Tensor:
+def _flat_view(x: Tensor) -> Tensor:
     """``(N, *S, T)`` -> ``(N, M, T)`` (a view whenever the strides allow)."""
     return x.reshape(x.shape[0], _neurons(x), x.shape[-1])
+
+
+def _is_neuron_major(flat: Tensor) -> bool:
+    """Whether the kernels scan ``flat`` ``(N, M, T)`` as it is: stride 1 along neurons, or one neuron or step."""
+    _, neurons, steps = flat.shape
+    return neurons <= 1 or steps <= 1 or flat.stride(1) == 1
+
+
+def _flat_series(x: Tensor) -> Tensor:
+    """``(N, *S, T)`` -> ``(N, M, T)`` in neuron-contiguous storage, the layout every kernel scans fastest.
+
+    A view when ``x`` already is neuron-contiguous; otherwise (e.g. plain ``N C T``) one tiled copy by the
+    selected backend's ``neuron_major`` kernel: scanning the series in place costs several times more.
+    """
+    flat = _flat_view(x)
+    return flat if _is_neuron_major(flat) else _neuron_major_kernel(flat.device.type)(flat)
+
+
+def _neuron_major_kernel(device_type: str):
+    """The selected backend's ``neuron_major``; a layout copy, not dynamics, so a backend chosen by
+    ``SLAYER_BACKEND`` that lacks it gets the reference copy instead of an error."""
+    try:
+        return select_kernel("neuron_major", device_type)
+    except BackendSelectionError:
+        from slayer.core.backends.reference import neuron_major  # lazily: reference imports dynamics
+
+        return neuron_major
 
 
 def _flat_state(state: Tensor) -> Tensor:
@@ -31,7 +58,11 @@ def _flat_param(param: Tensor) -> Tensor:
 
 
 def _series_like(x: Tensor, dtype: torch.dtype | None = None) -> Tensor:
-    return torch.empty_like(_flat_series(x), dtype=dtype).view(x.shape)
+    """An output for the series ``x``, laid out as the kernels return it (``_flat_series``); for fake kernels."""
+    flat = _flat_view(x)
+    if not _is_neuron_major(flat):
+        flat = flat.new_empty((flat.shape[0], flat.shape[2], flat.shape[1])).transpose(1, 2)
+    return torch.empty_like(flat, dtype=dtype).view(x.shape)
 
 
 def _no_events(x: Tensor) -> Tensor:
