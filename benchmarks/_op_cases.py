@@ -69,16 +69,19 @@ def op_cases(shape: tuple[int, int, int], device: str = "cpu") -> dict[str, tupl
     }
 
 
-def steps(make: Make, forward: Forward, layout: str) -> tuple[Callable[[], None], Callable[[], None]]:
-    """``(forward without grad, forward+backward)`` of one op on fresh inputs in ``layout``; every input and
-    parameter is a leaf, the output gradients are random and laid out like the outputs."""
+def steps(
+    make: Make, forward: Forward, layout: str, input_grad: bool = True
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    """``(forward without grad, forward+backward)`` of one op on fresh inputs in ``layout``; the parameters (and,
+    with ``input_grad``, the inputs) are leaves, the output gradients are random and laid out like the outputs.
+    Without ``input_grad`` the input is data (a raw ``N C T`` recording has no gradient)."""
     xs, ps = make(layout)
 
     def fwd() -> None:
         with torch.no_grad():
             forward(xs, ps)
 
-    leaves = [t.requires_grad_() for t in xs + ps]
+    leaves = [t.requires_grad_() for t in (xs if input_grad else []) + ps]
     grads = [torch.randn_like(o) for o in forward(xs, ps) if o.requires_grad]
 
     def fwd_bwd() -> None:

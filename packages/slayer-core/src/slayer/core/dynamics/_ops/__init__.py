@@ -5,12 +5,13 @@ broadcast to ``S``, states broadcast to ``(N, *S)``, all in one dtype. The op bo
 ``M`` neurons and calls the kernel of the selected backend (docs/backends.md). Backward passes are ops
 too, so ``torch.compile`` traces forward and backward without graph breaks.
 
-Layout rule (shared by real and fake kernels): kernels see every time series neuron-contiguous
-(``N T M`` storage seen as ``(N, M, T)``, ``_layout._flat_series``): a series in any other storage, e.g. plain
-``N C T``, is copied into it once. A time-series output is therefore laid out like
-``torch.empty_like(_flat_series(x)).view(x.shape)`` for the input ``x`` it corresponds to: neuron-contiguous
-(same shape; for a neuron-contiguous input, the input's own strides). States and parameter gradients are
-contiguous.
+Layout rule (shared by real and fake kernels): a time-series output is laid out like
+``torch.empty_like(_layout._flat_series(x)).view(x.shape)`` for the input ``x`` it corresponds to. That is
+the input's own layout where the device's kernels scan it in place (CPU) or it already is neuron-contiguous
+(``N T C`` storage seen as ``N C T``); elsewhere (a plain ``N C T`` series on a GPU) the series is copied once
+into neuron-contiguous storage and the outputs are neuron-contiguous (same shape). The fused CUBA and ALIF
+functions copy their input into neuron-contiguous storage on every device (``_layout.neuron_major_input``).
+States and parameter gradients are contiguous.
 
 One module per op family, each registering its ops at import (``_layout`` holds the shared helpers);
 importing this package registers them all.
