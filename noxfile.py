@@ -88,6 +88,28 @@ def tests(session: nox.Session, package: str) -> None:
     session.run("pytest", "-p", "no:cacheprovider", tests_dir, *session.posargs, env=env, success_codes=[0, 5])
 
 
+#: Triton releases paired with the torch versions we support (torch 2.6 -> 3.2.0, 2.11 -> 3.6.0,
+#: 2.13 -> 3.7.1, 2.14 -> 3.8.0, 2.15 -> 3.9.0); CI's pin is in constraints/ci.txt
+TRITON_VERSIONS = ("3.2.0", "3.6.0", "3.7.1", "3.8.0", "3.9.0")
+
+
+@nox.session
+@nox.parametrize("triton", TRITON_VERSIONS)
+def triton_compile(session: nox.Session, triton: str) -> None:
+    """Under one Triton release: every gpu kernel compiled for sm_80 and sm_90 (PTX and cubin; no GPU needed)
+    and the Triton-interpreter tests. torch stays the pinned CPU build (its wheel does not depend on triton)."""
+    pinned = (ROOT / "constraints" / "ci.txt").read_text().splitlines()
+    pins = [line for line in pinned if line.strip() and not line.startswith(("#", "triton"))]
+    constraints = Path(session.create_tmp()) / "constraints-without-triton.txt"
+    constraints.write_text("\n".join(pins) + "\n")
+    session.install("-c", str(constraints), f"triton=={triton}", "numpy", *TEST_TOOLS, str(PACKAGES / "slayer-core"))
+    tests = PACKAGES / "slayer-core" / "tests"
+    session.chdir(session.create_tmp())
+    env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1", "SLAYER_TRITON_COMPILE": "full"}
+    files = (str(tests / "test_backend_gpu_compile.py"), str(tests / "test_backend_gpu_interpret.py"))
+    session.run("pytest", "-p", "no:cacheprovider", "-q", "-rs", *files, *session.posargs, env=env)
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check over the whole repository."""

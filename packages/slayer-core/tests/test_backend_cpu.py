@@ -4,6 +4,8 @@ build's fallback to the reference backend with one warning."""
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import warnings
 
@@ -12,7 +14,7 @@ import torch
 
 from slayer.core.backends import clear_cache, select_backend
 from slayer.core.backends import reference as ref
-from slayer.core.backends.cpu import CpuBackend, CpuBuildWarning, _build
+from slayer.core.backends.cpu import KERNEL_OPS, CpuBackend, CpuBuildWarning, _arguments, _build
 from slayer.core.dynamics import adaptive_threshold, leaky_integrator, resonator
 
 N, M, T = 2, 70, 23  # M > the 64-neuron block: a full and a partial block per sample
@@ -406,7 +408,7 @@ def test_bad_arguments_raise_clear_errors(cpu):
     x = torch.zeros(N, M, T)
     with pytest.raises(RuntimeError, match=r"state must have shape \(2, 70\)"):
         cpu["leaky_integrator_forward"](x, torch.zeros(M), torch.zeros(N, M + 1), False, 0, S_SCALE)
-    with pytest.raises(RuntimeError, match="decay must have dtype Float"):
+    with pytest.raises(RuntimeError, match="decay must have dtype (Float|torch.float32)"):
         cpu["leaky_integrator_forward"](x, torch.zeros(M, dtype=torch.float64), torch.zeros(N, M), False, 0, S_SCALE)
     with pytest.raises(RuntimeError, match="must be float32 or float64"):
         cpu["leaky_integrator_forward"](x.half(), torch.zeros(M), torch.zeros(N, M), False, 0, S_SCALE)
@@ -417,6 +419,91 @@ def test_bad_arguments_raise_clear_errors(cpu):
         e = torch.zeros(N, M, T, dtype=torch.bool)
         d = torch.zeros(M)
         cpu["cuba_backward"](x, x[:, :, :3], s, s, x, x, e, d, d, s, s, 1.0, 1.0, 1.0, False, S_SCALE)
+
+
+def test_every_kernel_error_reaches_python_in_a_fresh_process():
+    """An argument error raised inside each C++ kernel arrives as a RuntimeError naming the problem; run in a
+    child process so that a crash on the error path (SIGSEGV, seen with torch 2.11 + gcc 13) fails this test
+    instead of killing the test session. The first call of the child is an error (as in the crash)."""
+    code = """
+import torch
+from slayer.core.backends.cpu import KERNEL_OPS, CpuBackend
+kernels = CpuBackend().kernels()
+assert set(kernels) == set(KERNEL_OPS)
+values = {"Tensor": lambda: torch.zeros(2, 3), "int": lambda: 0, "float": lambda: 0.0, "bool": lambda: False}
+for name in KERNEL_OPS:
+    raw = getattr(torch.ops.slayer_cpu, name).default
+    args = [values[str(a.type)]() for a in raw._schema.arguments]  # every tensor 2-D: never an (N, M, T) series
+    for kernel in (raw, kernels[name]):  # the C++ check itself, and the Python check in front of it
+        try:
+            kernel(*args)
+        except RuntimeError as error:
+            assert "must have shape (N, M, T)" in str(error), (name, str(error))
+        else:
+            raise AssertionError(f"{name} accepted 2-D series")
+    print("raised", name, flush=True)
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, f"exit status {proc.returncode}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
+    raised = [line.split()[1] for line in proc.stdout.splitlines() if line.startswith("raised ")]
+    assert raised == list(KERNEL_OPS)
+
+
+def valid_arguments(op) -> list:
+    """Arguments that satisfy ``op``'s contract, from the roles of its schema (``cpu._arguments``)."""
+    roles = {position: role for position, _, role in _arguments.tensor_roles(op)}
+    make = {
+        "series": lambda: torch.zeros(N, M, T),
+        "grad_voltage": lambda: torch.zeros(N, M, T),
+        "events": lambda: torch.zeros(N, M, T, dtype=torch.bool),
+        "parameter": lambda: torch.zeros(M),
+        "plane": lambda: torch.zeros(N, M),
+    }
+    scalars = {"int": S_SCALE, "float": 0.5, "bool": True}
+    return [make[roles[i]]() if i in roles else scalars[str(a.type)] for i, a in enumerate(op._schema.arguments)]
+
+
+@pytest.mark.parametrize("name", KERNEL_OPS)
+def test_python_checks_stop_every_bad_tensor_before_the_cpp_kernel(cpu, name):
+    """Each tensor argument with a wrong shape or dtype raises (naming it) before the C++ op runs; valid
+    arguments pass the Python check and run in C++ without error (the check is not stricter than C++)."""
+    op = getattr(torch.ops.slayer_cpu, name).default
+    roles = _arguments.tensor_roles(op)
+    args = valid_arguments(op)
+    _arguments.check_arguments(name, roles, tuple(args))
+    op(*args)
+    reference = next(position for position, _, role in roles if role == "series")
+    for position, argument, role in roles:
+        good = args[position]
+        wrong_shape = good[:-1] if good.dim() == 1 else good[:, :-1]  # one neuron short
+        wrong_dtype = good.double() if role != "events" else good.float()
+        if name == "neuron_major":  # a layout copy of one series of any dtype: nothing to disagree with
+            break
+        for bad, problem in ((wrong_shape, "must be a bool" if role == "events" else "must have shape"),
+                             (wrong_dtype, "must")):  # fmt: skip
+            broken = tuple(bad if i == position else a for i, a in enumerate(args))
+            # the first series sets N, M, T and the dtype: then another argument disagrees with it
+            named = r"\w+" if position == reference else argument
+            with pytest.raises(RuntimeError, match=f"{named} {problem}"):
+                _arguments.check_arguments(name, roles, broken)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bool])
+def test_neuron_major_copies_any_layout_into_neuron_contiguous_storage(cpu, dtype):
+    gen = torch.Generator().manual_seed(7)
+    for layout in ("nct", "ntc"):
+        for n, m, t in ((N, M, T), (3, 33, 65), (1, 1, 5), (2, 4, 1), (0, 4, 4), (2, 0, 3)):
+            x = (series(gen, torch.float64, layout, n, m, t) > 0.3).to(dtype) if dtype == torch.bool else None
+            x = series(gen, dtype, layout, n, m, t) if x is None else x
+            for view in (x, x[:, ::2, 1:], x.transpose(0, 1).contiguous().transpose(0, 1)):
+                got, expected = cpu["neuron_major"](view), ref.KERNELS["neuron_major"](view)
+                assert torch.equal(got, view) and got.dtype == view.dtype
+                _, mv, tv = view.shape
+                assert torch.equal(expected, view) and (got.stride() == (mv * tv, 1, mv) or not got.numel())
+                if mv > 1 and tv > 1 and got.numel():  # torch leaves the stride of a size-1 dimension arbitrary
+                    assert expected.stride() == got.stride()
+    with pytest.raises(RuntimeError, match=r"must have shape \(N, M, T\)"):
+        cpu["neuron_major"](torch.zeros(3, 4))
 
 
 # -- through the public ops: selection, shapes, parameters, persistence -----------------------------

@@ -136,6 +136,7 @@ def gpu(name):
         "adaptive_resonator": "adaptive_resonator",
         "cuba": "cuba",
         "alif": "alif",
+        "neuron_major": "layout",
     }
     kind = next(k for k in sorted(module, key=len, reverse=True) if name.startswith(k))
     mod = __import__(f"slayer.core.backends.gpu.{module[kind]}", fromlist=[name])
@@ -350,6 +351,20 @@ def test_alif_forward_identical_and_backward_close(layout, dtype, graded):
         b = (g_spikes, grad_voltage, *grad_nexts, fwd[1], fwd[2], fwd[3], fwd[4], fwd[9], *decay4, *states4)
         b = (*b, 409, 204, 0.3, 1.5, graded, 4096)
         assert_close(gpu("alif_backward")(*b), REF["alif_backward"](*b), dtype)
+
+
+@inner
+@pytest.mark.parametrize("dtype", [*DTYPES, torch.bool])
+def test_neuron_major_copies_into_neuron_contiguous_storage(dtype):
+    """Partial tiles (70 neurons, 23 and 65 steps against 64 x 64 tiles), both storage orders, a strided view."""
+    for layout in LAYOUTS:
+        for shape in ((2, 70, 23), (1, 3, 65)):
+            x = series(layout, 40, torch.float64, shape=shape)
+            x = (x > 0.5) if dtype == torch.bool else x.to(dtype)
+            for view in (x, x[:, 1::2, ::3]):
+                got = gpu("neuron_major")(view)
+                _, m, t = view.shape
+                assert torch.equal(got, REF["neuron_major"](view)) and got.stride() == (m * t, 1, m)
 
 
 @inner

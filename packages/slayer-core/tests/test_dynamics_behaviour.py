@@ -169,6 +169,34 @@ def test_neuron_contiguous_layout_in_and_out(name):
 
 
 @ALL
+@pytest.mark.parametrize("copied", [False, True])
+def test_plain_nct_input_same_values_and_the_layout_rule(name, copied, monkeypatch):
+    """Plain contiguous ``N C T`` (spatial dims too): scanned in place on CPU, outputs laid out like the input;
+    with ``copied`` (as on a GPU) copied once into neuron-contiguous storage, outputs neuron-contiguous. Values
+    and input gradients equal those of a neuron-contiguous input either way."""
+    from slayer.core.dynamics._ops import _layout
+
+    if copied:
+        monkeypatch.setattr(_layout, "_SCANS_IN_PLACE", frozenset())
+    op = OPS[name]
+    xs = [x.requires_grad_() for x in series(op, (2, 3, 4, 7), seed=6)]
+    assert xs[0].is_contiguous()
+    stored = [x.detach().permute(0, 3, 1, 2).contiguous().permute(0, 2, 3, 1).requires_grad_() for x in xs]
+    outs, nexts = run(op, xs)
+    ref_outs, ref_nexts = run(op, stored)
+    assert_same(outs + nexts, ref_outs + ref_nexts)
+    layout = stored[0].stride() if copied else xs[0].stride()
+    assert all(o.shape == x.shape and o.stride() == layout for o, x in zip(outs, xs))
+    weights = [torch.randn(o.shape, generator=torch.Generator().manual_seed(i)) for i, o in enumerate(outs)]
+    grads = torch.autograd.grad(sum((o * w).sum() for o, w in zip(outs, weights)), xs, allow_unused=True)
+    ref_grads = torch.autograd.grad(sum((o * w).sum() for o, w in zip(ref_outs, weights)), stored, allow_unused=True)
+    for got, expected in zip(grads, ref_grads):
+        assert (got is None) == (expected is None)
+        if got is not None:
+            torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+@ALL
 def test_sliced_non_dense_input(name):
     op = OPS[name]
     xs = series(op, (2, 6, 16), seed=6)

@@ -122,7 +122,7 @@ def test_cuba_equals_composition(backend, spatial, layout, dtype, granularity, g
     actual, actual_grads = run_with_grads(fused_cuba, [x, cd, vd, c0, v0], weights, threshold, graded)
     assert expected[0].sum() > 0  # spikes happen
     assert_identical(expected, actual)
-    assert actual[0].stride() == torch.empty_like(x).stride()  # laid out like the input
+    assert actual[0].stride() == ntc(x).stride()  # neuron-contiguous (plain N C T input is copied once)
     assert_grads_close(expected_grads, actual_grads, dtype)
     assert all(g is not None and g.abs().sum() > 0 for g in actual_grads)
 
@@ -224,7 +224,7 @@ def test_alif_equals_composition(backend, spatial, layout, dtype, granularity, g
     actual, actual_grads = run_with_grads(fused_alif, leaves, weights, 0.1, 0.5, graded)
     assert expected[0].sum() > 0
     assert_identical(expected, actual)
-    assert actual[0].stride() == torch.empty_like(x).stride()
+    assert actual[0].stride() == ntc(x).stride()
     assert_grads_close(expected_grads, actual_grads, dtype)
     # the threshold and refractory decays learn through the spike's θ-gradient
     assert actual_grads[3].abs().sum() > 0 and actual_grads[4].abs().sum() > 0
@@ -278,8 +278,14 @@ def test_alif_saves_only_its_input_and_recomputes_the_traces(backend):
     gen = torch.Generator().manual_seed(23)
     x = (torch.randn(2, 7, 30, generator=gen) * 0.6).requires_grad_()
     decays = [decay(gen, (7,), torch.float32, 0, 900).requires_grad_() for _ in range(4)]
+    stored = ntc(x.detach()).requires_grad_()
+    saved, _ = saved_series_storages(
+        lambda: fused_alif(stored, *decays, None, None, None, None, 0.1, 0.4, False), x.shape
+    )
+    assert saved == [stored.untyped_storage().data_ptr()]  # no current, voltage, θ, r or events kept alive
+    # plain N C T input: only its neuron-contiguous copy is kept (the backward reads it, no second copy)
     saved, _ = saved_series_storages(lambda: fused_alif(x, *decays, None, None, None, None, 0.1, 0.4, False), x.shape)
-    assert saved == [x.untyped_storage().data_ptr()]  # no current, voltage, θ, r or events kept alive
+    assert len(saved) == 1 and saved != [x.untyped_storage().data_ptr()]
     # the gradients through the recomputed traces equal the composition's (which saves them)
     weights = [torch.randn(2, 7, 30, generator=gen), torch.randn(2, 7, 30, generator=gen)]
     expected, expected_grads = run_with_grads(composed_alif, [x, *decays], weights, None, None, None, None, 0.1, 0.4,
@@ -292,11 +298,15 @@ def test_alif_saves_only_its_input_and_recomputes_the_traces(backend):
 
 def test_cuba_saves_input_voltage_and_events_only(backend):
     gen = torch.Generator().manual_seed(24)
-    x = (torch.randn(2, 7, 30, generator=gen) * 0.6).requires_grad_()
+    x = ntc(torch.randn(2, 7, 30, generator=gen) * 0.6).requires_grad_()
     d = torch.full((7,), 500.0, requires_grad=True)
     saved, (_, voltage, _, _) = saved_series_storages(lambda: fused_cuba(x, d, d, None, None, 0.3, False),
                                                            x.shape)  # fmt: skip
     assert len(saved) == 3 and saved[:2] == [x.untyped_storage().data_ptr(), voltage.untyped_storage().data_ptr()]
+    # plain N C T input: its neuron-contiguous copy is saved instead (the backward makes no second copy)
+    plain = x.detach().contiguous().requires_grad_()
+    saved, _ = saved_series_storages(lambda: fused_cuba(plain, d, d, None, None, 0.3, False), x.shape)
+    assert len(saved) == 3 and plain.untyped_storage().data_ptr() not in saved
 
 
 # -- errors, fake kernels, opcheck ------------------------------------------------------------------------------

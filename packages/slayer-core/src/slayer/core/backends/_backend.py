@@ -20,6 +20,7 @@ KERNEL_NAMES: tuple[str, ...] = (
     "cuba_backward",
     "alif_forward",
     "alif_backward",
+    "neuron_major",
 )
 
 

@@ -7,6 +7,7 @@ from torch import Tensor
 
 from ._fused_checks import check_surrogate, fused_dtype
 from ._ops import alif_op
+from ._ops._layout import neuron_major_input
 from ._validation import (
     check_s_scale,
     initial_state,
@@ -77,6 +78,7 @@ def alif(
     ]
     state_names = ("current_state", "voltage_state", "ref_state", "th_state")
     validate(s_scale, dict(zip(decay_names, decays)), input=input, **dict(zip(state_names, states)))
+    input = neuron_major_input(input)  # saved for backward: copied once, not again there
     spikes, _, voltage, _, _, next_c, next_v, next_r, next_th, _ = alif_op(
         input, *decays, *states, step, base, tau, height, bool(graded), s_scale
     )

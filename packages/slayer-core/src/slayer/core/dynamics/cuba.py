@@ -6,6 +6,7 @@ from torch import Tensor
 
 from ._fused_checks import check_surrogate, fused_dtype
 from ._ops import cuba_op
+from ._ops._layout import neuron_major_input
 from ._validation import (
     check_s_scale,
     initial_state,
@@ -58,5 +59,6 @@ def cuba(
     v0 = initial_state("voltage_state", voltage_state, batch, spatial, input, 0.0)
     level = scalar("threshold", threshold)
     validate(s_scale, {"current_decay": cd, "voltage_decay": vd}, input=input, current_state=c0, voltage_state=v0)
+    input = neuron_major_input(input)  # saved for backward: copied once, not again there
     spikes, voltage, next_c, next_v, _ = cuba_op(input, cd, vd, c0, v0, level, tau, height, bool(graded), s_scale)
     return spikes, voltage, next_c, next_v

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import torch
 
 from .._backend import Backend
+from ._arguments import checked
 from ._build import NAMESPACE, CpuBuildWarning, CpuCacheWarning, load_library
 
 __all__ = [
@@ -44,6 +45,7 @@ KERNEL_OPS: tuple[str, ...] = (
     "cuba_backward",
     "alif_forward",
     "alif_backward",
+    "neuron_major",
 )
 
 
@@ -53,6 +55,9 @@ class CpuBackend(Backend):
     priority = 10
     description = "C++ fixed-point dynamics with OpenMP, JIT-compiled with ninja into the user cache"
 
+    def __init__(self) -> None:
+        self._kernels: dict[str, Callable] | None = None
+
     def is_available(self) -> bool:
         """True once the C++ library is built and loaded (builds it on the first call)."""
         return load_library() is not None
@@ -60,8 +65,10 @@ class CpuBackend(Backend):
     def kernels(self) -> Mapping[str, Callable]:
         if load_library() is None:
             return {}
-        namespace = getattr(torch.ops, NAMESPACE)
-        return {name: getattr(namespace, name).default for name in KERNEL_OPS}
+        if self._kernels is None:
+            namespace = getattr(torch.ops, NAMESPACE)
+            self._kernels = {name: checked(name, getattr(namespace, name).default) for name in KERNEL_OPS}
+        return self._kernels
 
 
 @dataclass(frozen=True)

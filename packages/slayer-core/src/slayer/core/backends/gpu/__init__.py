@@ -44,6 +44,7 @@ KERNEL_MODULES: dict[str, str] = {
     "cuba_backward": "cuba",
     "alif_forward": "alif",
     "alif_backward": "alif",
+    "neuron_major": "layout",
 }
 assert set(KERNEL_MODULES) <= set(KERNEL_NAMES)
 

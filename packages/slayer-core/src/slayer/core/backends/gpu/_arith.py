@@ -46,7 +46,8 @@ def to_float(value, S_SCALE: tl.constexpr, DTYPE: tl.constexpr):
     if (S_SCALE & (S_SCALE - 1)) == 0:
         return f * (1.0 / S_SCALE)  # exact: a power of two
     elif DTYPE == tl.float32:
-        return tl.fdiv(f, S_SCALE, ieee_rounding=True)
+        # the divisor as a float32 tensor: Triton 3.6's fdiv rejects an int constexpr (3.9 converts it)
+        return tl.fdiv(f, tl.full(f.shape, S_SCALE, tl.float32), ieee_rounding=True)
     else:
         return f / S_SCALE
 

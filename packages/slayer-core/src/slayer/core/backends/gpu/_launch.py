@@ -157,15 +157,27 @@ def on_device(x: Tensor):
     return contextlib.nullcontext()
 
 
-def launch(kernel, like: Tensor, tiles: Tiling, *args, **constexprs) -> None:
-    """Run ``kernel(*args)`` with one program per sample and block of neurons of ``like`` ``(N, M, T)``,
-    on ``like``'s device, with ``DTYPE`` (``like``'s float dtype) and the tiling's constexprs."""
+def launch_options(like: Tensor, tiles: Tiling, **constexprs) -> tuple[tuple[int], dict]:
+    """The grid (one program per sample and block of neurons of ``like`` ``(N, M, T)``) and the keyword
+    arguments of a launch: ``DTYPE`` (``like``'s float dtype), the tiling's constexprs, ``num_warps``."""
     batch, neurons, _ = like.shape
+    options = dict(
+        DTYPE=triton_dtype(like.dtype), BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align,
+        num_warps=tiles.num_warps, **constexprs,
+    )  # fmt: skip
+    return grid(batch, neurons, tiles.block), options
+
+
+def launch(kernel, like: Tensor, tiles: Tiling, *args, **constexprs) -> None:
+    """Run ``kernel(*args)`` on ``like``'s device with :func:`launch_options`."""
+    programs, options = launch_options(like, tiles, **constexprs)
+    run(kernel, programs, like, *args, **options)
+
+
+def run(kernel, programs: tuple[int], like: Tensor, *args, **options) -> None:
+    """``kernel[programs](*args, **options)`` on ``like``'s device: every launch of the backend passes here."""
     with on_device(like):
-        kernel[grid(batch, neurons, tiles.block)](
-            *args, DTYPE=triton_dtype(like.dtype), BLOCK=tiles.block, TILE_T=tiles.tile_t, ROW_ALIGN=tiles.row_align,
-            num_warps=tiles.num_warps, **constexprs,
-        )  # fmt: skip
+        kernel[programs](*args, **options)
 
 
 def device_scalars(values: list[float], dtype: torch.dtype, device: torch.device) -> Tensor:

@@ -16,8 +16,45 @@ from ._mode import interpreting
 
 INTERPRETED = interpreting()
 
+
+def _scalar_index_fix() -> None:
+    """Let the interpreter of older Triton (3.2 to 3.6) use a runtime scalar as a ``range`` bound under NumPy >= 2.4.
+
+    That interpreter holds a scalar argument as a NumPy array of shape ``(1,)`` and converts it with
+    ``int(array)``, which NumPy 2.4 refuses ("only 0-dimensional arrays can be converted to Python
+    scalars"): every kernel's time loop failed. Newer Triton converts through ``.item()``; so does this
+    wrapper of the interpreter's tensor patch, installed only where the conversion fails.
+    """
+    import numpy as np
+    from triton.runtime import interpreter
+
+    try:
+        int(np.zeros(1, dtype=np.int32))
+        return  # this NumPy still converts size-1 arrays
+    except TypeError:
+        pass
+    original = getattr(interpreter, "_patch_lang_tensor", None)
+    if original is None or getattr(original, "slayer_index_fix", False):
+        return
+
+    def index(self):
+        return int(self.handle.data.item())
+
+    def patch_lang_tensor(tensor, *scope):  # Triton 3.6 passes a scope that restores the attributes; 3.2 none
+        original(tensor, *scope)
+        if scope:
+            scope[0].set_attr(tensor, "__index__", index)
+        else:
+            tensor.__index__ = index
+
+    patch_lang_tensor.slayer_index_fix = True
+    interpreter._patch_lang_tensor = patch_lang_tensor
+
+
 if INTERPRETED:
     from triton.runtime.interpreter import InterpretedFunction
+
+    _scalar_index_fix()
 
     def jit(fn):
         return InterpretedFunction(fn)

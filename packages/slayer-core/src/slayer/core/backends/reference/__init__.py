@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from .._backend import Backend
+from ._layout import neuron_major as neuron_major
 from .adaptive_resonator import adaptive_resonator_forward as adaptive_resonator_forward
 from .adaptive_threshold import adaptive_phase_threshold_forward as adaptive_phase_threshold_forward
 from .adaptive_threshold import adaptive_threshold_backward as adaptive_threshold_backward
@@ -39,6 +40,7 @@ KERNELS: dict[str, Callable] = {
     "cuba_backward": cuba_backward,
     "alif_forward": alif_forward,
     "alif_backward": alif_backward,
+    "neuron_major": neuron_major,
 }
 
 

@@ -10,6 +10,13 @@ from torch import Tensor
 from slayer.core.dynamics._fixed_point import to_float
 
 
+def neuron_major(x: Tensor) -> Tensor:
+    """The contract's ``neuron_major``: ``x`` ``(N, M, T)`` copied into ``N T M`` storage seen as ``(N, M, T)``."""
+    if x.dim() != 3:
+        raise ValueError(f"neuron_major: x must have shape (N, M, T), got {tuple(x.shape)}")
+    return x.transpose(1, 2).contiguous().transpose(1, 2)
+
+
 def _time_first(x: Tensor) -> Tensor:
     """``(N, M, T)`` -> contiguous ``(T, N, M)``."""
     return x.permute(2, 0, 1).contiguous()

@@ -6,8 +6,11 @@ broadcast to ``S``, states broadcast to ``(N, *S)``, all in one dtype. The op bo
 too, so ``torch.compile`` traces forward and backward without graph breaks.
 
 Layout rule (shared by real and fake kernels): a time-series output is laid out like
-``torch.empty_like(x.reshape(N, M, T)).view(x.shape)`` for the input ``x`` it corresponds to, so a
-neuron-contiguous input (``N T C`` storage seen as ``N C T``) gives neuron-contiguous outputs.
+``torch.empty_like(_layout._flat_series(x)).view(x.shape)`` for the input ``x`` it corresponds to. That is
+the input's own layout where the device's kernels scan it in place (CPU) or it already is neuron-contiguous
+(``N T C`` storage seen as ``N C T``); elsewhere (a plain ``N C T`` series on a GPU) the series is copied once
+into neuron-contiguous storage and the outputs are neuron-contiguous (same shape). The fused CUBA and ALIF
+functions copy their input into neuron-contiguous storage on every device (``_layout.neuron_major_input``).
 States and parameter gradients are contiguous.
 
 One module per op family, each registering its ops at import (``_layout`` holds the shared helpers);
