@@ -8,7 +8,7 @@ PyTorch loop, and ``torch.compile(fullgraph=True)`` of a Dense and a Conv block 
 * compile: for each family, Dense and Conv compiled with ``fullgraph=True`` must equal eager (a table of
   yes/no and the compile time).
 
-    python benchmarks/bench_blocks.py [--quick] [--repeats K] [--no-compile] [--json PATH]
+    python benchmarks/bench_blocks.py [--quick] [--repeats K] [--threads K] [--no-compile] [--json PATH]
 """
 
 from __future__ import annotations
@@ -120,8 +120,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (smoke run)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile checks")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "blocks.json")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     n, c, t = (4, 64, 20) if args.quick else (32, 512, 100)
     rn, rc, rt = (4, 32, 20) if args.quick else (32, 128, 100)
     dense, recurrent = f"Dense {c}->{c}+CUBA N={n} T={t}", f"Recurrent {rc}->{rc} CUBA N={rn} T={rt}"
