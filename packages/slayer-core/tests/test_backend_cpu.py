@@ -489,7 +489,7 @@ def test_python_checks_stop_every_bad_tensor_before_the_cpp_kernel(cpu, name):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bool])
-def test_neuron_major_copies_any_layout_into_neuron_contiguous_storage(cpu, dtype):
+def test_neuron_major_copies_any_layout_into_neuron_contiguous_storage(cpu, isa, dtype):
     gen = torch.Generator().manual_seed(7)
     for layout in ("nct", "ntc"):
         for n, m, t in ((N, M, T), (3, 33, 65), (1, 1, 5), (2, 4, 1), (0, 4, 4), (2, 0, 3)):

@@ -309,6 +309,29 @@ def test_cuba_saves_input_voltage_and_events_only(backend):
     assert len(saved) == 3 and plain.untyped_storage().data_ptr() not in saved
 
 
+@pytest.mark.parametrize("fused", ["cuba", "alif"])
+def test_plain_nct_input_gradient_keeps_the_input_layout(backend, fused):
+    """The fused ops copy a plain ``N C T`` input into neuron-contiguous storage; its gradient comes back
+    contiguous like the input (no slow layout copy when torch accumulates a leaf's gradient), with the values
+    of a neuron-contiguous input's gradient."""
+    gen = torch.Generator().manual_seed(25)
+    plain = (torch.randn(2, 3, 4, 19, generator=gen) * 0.6).requires_grad_()
+    stored = ntc(plain.detach()).requires_grad_()
+    d = torch.full((3, 4), 700.0)
+    weights = [torch.randn(2, 3, 4, 19, generator=gen) for _ in range(2)]
+    grads = []
+    for leaf in (plain, stored):
+        x = leaf.clone()  # not a leaf: its gradient arrives as the op hands it over (no accumulation copy)
+        x.register_hook(grads.append)
+        if fused == "cuba":
+            spikes, voltage = fused_cuba(x, d, d, None, None, 0.3, False)[:2]
+        else:
+            spikes, voltage = fused_alif(x, d, d, d, d, None, None, None, None, 0.1, 0.4, False)[:2]
+        ((spikes * weights[0]).sum() + (voltage * weights[1]).sum()).backward()
+    assert grads[0].is_contiguous() and grads[1].stride() == stored.stride()
+    torch.testing.assert_close(grads[0], grads[1], rtol=0, atol=0)
+
+
 # -- errors, fake kernels, opcheck ------------------------------------------------------------------------------
 
 

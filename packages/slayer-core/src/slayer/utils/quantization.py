@@ -75,9 +75,12 @@ def quantize(input: Tensor, step: float = 1, mode: MODE = MODE.ROUND) -> Tensor:
 
 
 def _clamped_quantize(x: Tensor, step: float, low: float, high: float) -> Tensor:
-    # clamp first: torch.clamp's gradient is 1 on [low, high] and 0 outside, and since
-    # both ends are multiples of step, clamp-then-round equals round-then-clamp.
-    return quantize(torch.clamp(x, low, high), step=step, mode=MODE.ROUND)
+    # clamp first (both ends are multiples of step, so clamp-then-round equals round-then-clamp), with the
+    # gradient 1 on [low, high] inclusive and 0 outside stated explicitly: torch.clamp's own gradient at the
+    # ends changed between releases (1 up to 2.13, 0 in 2.14).
+    inside = (x >= low) & (x <= high)
+    clamped = torch.where(inside, x, torch.clamp(x, low, high).detach())
+    return quantize(clamped, step=step, mode=MODE.ROUND)
 
 
 def quantize_8bit(weight: Tensor, w_scale: float = 64, descale: bool = False) -> Tensor:

@@ -106,16 +106,26 @@ def _empty_if_none(grad: Tensor | None, like: Tensor) -> Tensor:
 
 
 class _NeuronMajor(torch.autograd.Function):
-    """The ``neuron_major`` copy as an autograd step: the gradient passes through unchanged (same values)."""
+    """The ``neuron_major`` copy as an autograd step. The gradient has the same values; for a plain contiguous
+    input it is copied back into that layout with the same fast kernel (otherwise torch would, several times
+    slower, when it accumulates the gradient of a leaf)."""
 
     @staticmethod
     def forward(ctx, x: Tensor) -> Tensor:
+        ctx.contiguous = x.is_contiguous()
         flat = _flat_view(x)
         return _neuron_major_kernel(flat.device.type)(flat).view(x.shape)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> Tensor:
-        return grad
+        if not ctx.contiguous:
+            return grad
+        flat = _flat_view(grad)
+        if flat.stride(1) != 1 or flat.shape[1] <= 1 or flat.shape[2] <= 1:
+            return grad.contiguous()
+        # (N, T, M) seen with M last and stride 1: neuron_major of it is N M T storage, i.e. plain N C T
+        time_last = _neuron_major_kernel(flat.device.type)(flat.transpose(1, 2)).transpose(1, 2)
+        return time_last.view(grad.shape)
 
 
 def neuron_major_input(x: Tensor) -> Tensor:
