@@ -205,3 +205,16 @@ def test_sequential_runs_exports_and_resets(tmp_path):
     net.export_hdf5(tmp_path / "again.h5")
     with torch.no_grad():
         assert torch.equal(load_hdf5(tmp_path / "again.h5")(x), y)
+
+
+def test_sigma_delta_bias_round_trips(tmp_path):
+    block = slayer.block.sigma_delta.Dense(NEURON_PARAMS["sigma_delta"], 6, 4, weight_scale=4)
+    block.neuron.set_bias(torch.tensor([0.5, -0.25, 0.0, 1.0]))
+    x = torch.rand(2, 6, 10)
+    with torch.no_grad():
+        expected = block(x)
+    export_hdf5([block], tmp_path / "net.h5")
+    [loaded] = load_hdf5(tmp_path / "net.h5").blocks
+    assert loaded.neuron.bias_is_set
+    with torch.no_grad():
+        assert torch.equal(loaded(x), expected)

@@ -182,8 +182,8 @@ class Block(torch.nn.Module):
         }
         if self.neuron is not None:
             description["neuron_params"] = _params.dumps(self._neuron_params or {})
-            state = {key: value for key, value in self.neuron.state_dict().items()}
-            description["neuron_state"] = _params.dumps(state)
+            description["neuron_state"] = _params.dumps(dict(self.neuron.state_dict()))
+
         return description
 
     @classmethod

@@ -142,6 +142,16 @@ class Neuron(base.Neuron):
             self.bias.data = torch.as_tensor(bias, dtype=self.bias.dtype, device=self.bias.device).reshape(-1)
         self.bias_is_set = True
 
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors) -> None:
+        # a bias given to set_bias may have any size (1, C or the neuron count): take the checkpoint's, and a
+        # non-zero loaded bias is in use, as it was when saved
+        value = state_dict.get(prefix + "bias")
+        if isinstance(value, torch.Tensor):
+            if value.shape != self.bias.shape:
+                self.bias.data = torch.empty_like(value, device=self.bias.device)
+            self.bias_is_set = self.bias_is_set or bool(value.ne(0).any())
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing, unexpected, errors)
+
     def _biased(self, x: torch.Tensor) -> torch.Tensor:
         if not self.bias_is_set:
             return x
