@@ -62,10 +62,11 @@ class Block(torch.nn.Module):
 
     # -- construction --------------------------------------------------------------------------------
 
-    def _build_neuron(self, neuron_params: Mapping[str, Any] | None, **overrides: Any) -> None:
-        """``self.neuron = neuron_class(**neuron_params, **overrides)`` (the caller's dict is not touched)."""
+    def _build_neuron(self, neuron_params: Mapping[str, Any] | None, optional: bool = False, **overrides: Any) -> None:
+        """``self.neuron = neuron_class(**neuron_params, **overrides)`` (the caller's dict is not touched);
+        ``optional``: ``None`` means no neuron (Input) instead of an error."""
         if neuron_params is None:
-            if self.needs_neuron and type(self).name != "Input":
+            if not optional:
                 raise TypeError(f"{self._block_name}: neuron_params is required (a dict of neuron arguments)")
             return
         if not isinstance(neuron_params, Mapping):

@@ -43,11 +43,10 @@ class Family(types.ModuleType):
             elif block_type.supports(neuron_class):
                 setattr(self, type_name, _specialise(block_type, neuron_class, name))
                 self.block_names += (type_name,)
-        self._all_types = tuple(sorted(types_by_name))
         self.__all__ = list(self.block_names)
 
     def __getattr__(self, name: str) -> Any:
-        if name in self.__dict__.get("_all_types", ()):
+        if name in self.__dict__.get("types_by_name", ()):
             raise UnsupportedBlockError(
                 f"neuron model {self.neuron_class.name!r} does not support the block type {name!r}; "
                 f"slayer.block.{self.neuron_class.name} has: {', '.join(self.block_names)}"

@@ -34,7 +34,7 @@ class Input(Block):
     ) -> None:
         super().__init__()
         self._arguments = dict(weight=weight, bias=bias, count_log=count_log)
-        self._build_neuron(neuron_params)
+        self._build_neuron(neuron_params, optional=True)
         self.weight = None if weight is None else torch.nn.Parameter(torch.tensor([float(weight)]))
         self.bias = None if bias is None else torch.nn.Parameter(torch.tensor([float(bias)]))
         self._setup_output(False, delay_shift if self.neuron is not None else False, count_log)

@@ -161,14 +161,6 @@ class ResonateAndFire(base.Neuron):
             real_in, imag_in, self.sin_decay, self.cos_decay, real_state, imag_state, reset, s_scale=self.s_scale
         )
 
-    @classmethod
-    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
-        """Constructor arguments from :attr:`device_params` (the model module's ``neuron_params``)."""
-        import importlib
-
-        module = importlib.import_module(cls.__module__)
-        return base.per_channel_granularity(module.neuron_params(device_params, scale))
-
     def readout(self, input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """The imaginary resonator trace ``(N, *S, T)`` without any reset (an ``Affine`` read-out)."""
         real_in, imag_in = self._normalized(input)

@@ -129,11 +129,6 @@ class Neuron(AdaptiveThreshold, base.Neuron):
             "gradedSpike": self.graded_spike,
         }
 
-    @classmethod
-    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
-        """Constructor arguments from :attr:`device_params` (see :func:`neuron_params`)."""
-        return base.per_channel_granularity(neuron_params(device_params, scale))
-
     def readout(self, input: torch.Tensor) -> torch.Tensor:
         """The voltage ``(N, *S, T)`` (an ``Affine`` read-out; ALIF's voltage is never reset)."""
         return self.dynamics(input)[1]

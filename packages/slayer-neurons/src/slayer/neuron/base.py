@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import torch
@@ -366,6 +367,15 @@ class Neuron(CoreNeuron):
         """Whether a fused neuron op (``slayer.core.dynamics.cuba``/``alif``) can run on ``x``: a float32 or
         float64 tensor (half precision keeps the unfused path, which spikes on the half-precision voltage)."""
         return isinstance(x, torch.Tensor) and x.dtype in (torch.float32, torch.float64)
+
+    @classmethod
+    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
+        """Constructor arguments from :attr:`device_params`: the model module's lava-dl function
+        ``neuron_params(device_params, scale)``, with ``granularity="channel"`` for per-channel values."""
+        module_function = getattr(sys.modules[cls.__module__], "neuron_params", None)
+        if module_function is None:
+            return super().params_from_device(device_params, scale)  # raises: the model must define it
+        return per_channel_granularity(module_function(device_params, scale))
 
     def _dropout(self, spikes: torch.Tensor) -> torch.Tensor:
         return spikes if self.drop is None else self.drop(spikes)

@@ -143,11 +143,6 @@ class Neuron(base.Neuron):
         self._store_state(current_state=next_current, voltage_state=next_voltage)
         return current, voltage
 
-    @classmethod
-    def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
-        """Constructor arguments from :attr:`device_params` (see :func:`neuron_params`)."""
-        return base.per_channel_granularity(neuron_params(device_params, scale))
-
     def readout(self, input: torch.Tensor) -> torch.Tensor:
         """The voltage ``(N, *S, T)`` without reset (an ``Affine`` read-out: the neuron never fires)."""
         return self._traces(input, None)[1]

@@ -118,7 +118,7 @@ class Neuron(base.Neuron):
     @classmethod
     def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
         """``threshold`` and ``activation`` (looked up by name in ``torch.nn.functional``, then ``torch``)."""
-        params = neuron_params(device_params, scale)
+        params = super().params_from_device(device_params, scale)
         name = device_params.get("activation")
         if name is not None:
             name = name.decode() if isinstance(name, bytes) else str(name)
