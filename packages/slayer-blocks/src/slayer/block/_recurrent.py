@@ -19,7 +19,7 @@ from torch import Tensor
 
 from ._block import NEURON_QUANTIZER
 from ._hdf5_fields import LayerReader, write_float
-from ._synaptic import SynapticBlock, synapse_class
+from ._synaptic import SynapticBlock
 
 Currents = Tensor | tuple[Tensor, Tensor]
 
@@ -33,11 +33,8 @@ class _RecurrentBase(SynapticBlock):
         self, neuron_params: Mapping[str, Any], in_neurons: int, out_neurons: int, weight_scale: float,
         weight_norm: bool, pre_hook_fx: Any,
     ) -> None:  # fmt: skip
-        self._build_neuron(neuron_params)
-        self._quantized = pre_hook_fx is NEURON_QUANTIZER
-        self._hook = self._weight_hook(pre_hook_fx)
-        self._dense = synapse_class("dense", bool(self.neuron_class.complex))
-        self.input_synapse = self._dense(in_neurons, out_neurons, weight_scale, weight_norm, pre_hook_fx=self._hook)
+        self._build_neuron_and_hook(neuron_params, pre_hook_fx)
+        self.input_synapse = self._new_synapse("dense", in_neurons, out_neurons, weight_scale, weight_norm)
         self.out_neurons = out_neurons
         self._last_spikes: Tensor | None = None
 
@@ -118,9 +115,7 @@ class Recurrent(_RecurrentBase):
             pre_hook_fx=pre_hook_fx, requires_grad=requires_grad, delay=delay, count_log=count_log,
         )  # fmt: skip
         self._build_input(neuron_params, in_neurons, out_neurons, weight_scale, weight_norm, pre_hook_fx)
-        self.recurrent_synapse = self._dense(
-            out_neurons, out_neurons, weight_scale, weight_norm, pre_hook_fx=self._hook
-        )
+        self.recurrent_synapse = self._new_synapse("dense", out_neurons, out_neurons, weight_scale, weight_norm)
         for parameter in self.recurrent_synapse.parameters():
             parameter.requires_grad_(bool(requires_grad))
         self.bias = None  # lava-dl attribute: a tensor (out,) set here is added to the input current

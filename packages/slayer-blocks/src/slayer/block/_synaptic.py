@@ -47,13 +47,21 @@ class SynapticBlock(Block):
         count_log: bool,
         neuron_overrides: Mapping[str, Any] | None = None,
     ) -> None:
-        self._build_neuron(neuron_params, **(neuron_overrides or {}))
-        complex_ = bool(getattr(self.neuron_class, "complex", False))
-        self.synapse = synapse_class(self.synapse_name, complex_)(
-            *synapse_args, pre_hook_fx=self._weight_hook(pre_hook_fx), **synapse_kwargs
-        )
-        self._quantized = pre_hook_fx is NEURON_QUANTIZER
+        self._build_neuron_and_hook(neuron_params, pre_hook_fx, **(neuron_overrides or {}))
+        self.synapse = self._new_synapse(self.synapse_name, *synapse_args, **synapse_kwargs)
         self._setup_output(delay, delay_shift, count_log)
+
+    def _build_neuron_and_hook(
+        self, neuron_params: Mapping[str, Any] | None, pre_hook_fx: Any, **overrides: Any
+    ) -> None:
+        """The neuron, then the synapses' weight hook (``_hook``; ``_quantized`` if it is the neuron's quantiser)."""
+        self._build_neuron(neuron_params, **overrides)
+        self._quantized = pre_hook_fx is NEURON_QUANTIZER
+        self._hook = self._weight_hook(pre_hook_fx)
+
+    def _new_synapse(self, name: str, *args: Any, **kwargs: Any) -> torch.nn.Module:
+        """The registered synapse ``name`` (complex for a complex neuron) with the block's weight hook."""
+        return synapse_class(name, bool(self.neuron_class.complex))(*args, pre_hook_fx=self._hook, **kwargs)
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor | None]:
         """Spikes (or graded messages) ``(N, *S_out, T)`` for an input ``(N, *S_in, T)``."""
