@@ -23,12 +23,12 @@ class _CubaRecurrence(torch.autograd.Function):
         threshold, _, _, graded, s_scale = scalars  # the surrogate constants matter in backward only
         step = _kernel("cuba_forward", drive)
         level = threshold_to_int(threshold, s_scale)
-        inputs, voltages, events, currents_before, voltages_before, spikes_before, outputs = ([] for _ in range(7))
+        initial_spikes = spikes
+        inputs, voltages, events, currents_before, voltages_before, outputs = ([] for _ in range(6))
         for t in range(drive.shape[-1]):
             z = torch.addmm(drive[..., t] + bias, spikes, weight.t()).unsqueeze(-1)  # (N, C, 1)
             currents_before.append(current)
             voltages_before.append(voltage)
-            spikes_before.append(spikes)
             out, v, current, voltage, e = step(
                 z, current_decay, voltage_decay, current, voltage, level, threshold, graded, s_scale
             )
@@ -37,20 +37,20 @@ class _CubaRecurrence(torch.autograd.Function):
             events.append(e)
             spikes = out[..., 0]
             outputs.append(spikes)
+        time_major = torch.stack(outputs, dim=1)  # (N, T, C): s[t-1] of every step is read back from it
         ctx.save_for_backward(
             weight, current_decay, voltage_decay, torch.cat(inputs, -1), torch.cat(voltages, -1),
-            torch.cat(events, -1), torch.stack(currents_before), torch.stack(voltages_before),
-            torch.stack(spikes_before),
+            torch.cat(events, -1), torch.stack(currents_before), torch.stack(voltages_before), initial_spikes,
+            time_major,
         )  # fmt: skip
         ctx.scalars = scalars
         ctx.mark_non_differentiable(current, voltage)
-        return torch.stack(outputs, dim=1).movedim(1, -1), current, voltage
+        return time_major.movedim(1, -1), current, voltage
 
     @staticmethod
     def backward(ctx, grad_spikes, _grad_current, _grad_voltage):
-        weight, current_decay, voltage_decay, inputs, voltages, events, currents, voltages_before, spikes = (
-            ctx.saved_tensors
-        )
+        (weight, current_decay, voltage_decay, inputs, voltages, events, currents, voltages_before, initial_spikes,
+         spikes) = ctx.saved_tensors  # fmt: skip
         threshold, tau_rho, scale_rho, graded, s_scale = ctx.scalars
         step_back = _kernel("cuba_backward", inputs)
         steps = inputs.shape[-1]
@@ -73,7 +73,7 @@ class _CubaRecurrence(torch.autograd.Function):
             g_z = g_z[..., 0]
             grad_drive[..., t] = g_z
             grad_feedback = g_z @ weight
-            grad_weight.addmm_(g_z.t(), spikes[t])
+            grad_weight.addmm_(g_z.t(), spikes[:, t - 1] if t else initial_spikes)
             grad_cd += g_cd.sum(0)
             grad_vd += g_vd.sum(0)
         grad_bias = grad_drive.sum(dim=(0, 2))
