@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from slayer.core import arguments
 from slayer.core.dynamics import resonator
 
 from . import base
@@ -22,12 +23,6 @@ from ._granularity import Granularity, InitialValue, initial_tensor, log_spaced_
 MIN_PERIOD = 4.0
 #: decays are stored in units of 1/4096
 P_SCALE = 1 << 12
-
-
-def _check_period(period: InitialValue) -> None:
-    low, _ = value_range(period, jitter=False)
-    if low < MIN_PERIOD:
-        raise ValueError(f"period must be >= {MIN_PERIOD} (first quadrant of the resonator), received {period!r}")
 
 
 def sin_cos_decay(period: torch.Tensor, decay: torch.Tensor, p_scale: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -47,6 +42,7 @@ class ResonateAndFire(base.Neuron):
     """
 
     complex = True
+    parameter_ranges = base.decay_ranges("sin_decay", "cos_decay")
     # complex Recurrent works (complex synapses); KWTA's fixed real inhibition has no complex meaning
     block_types = (base.SPIKING_BLOCK_TYPES - {"KWTA"}) | {"Affine"}
 
@@ -85,7 +81,9 @@ class ResonateAndFire(base.Neuron):
             save_state=save_state,
         )
         self.graded_spike = graded_spike
-        _check_period(period)
+        owner = self._model_name
+        arguments.fraction(owner, "period", period, MIN_PERIOD, math.inf, " (time steps)", high_open=True)
+        base.checked_decays(self, decay=decay)
         self.log_init = log_init
         self._initial_resonator = {"period": period, "decay": decay}
         sin, cos = sin_cos_decay(torch.tensor(midpoint(period)), torch.tensor(midpoint(decay)), self.p_scale)

@@ -35,6 +35,7 @@ class Neuron(AdaptiveThreshold, ResonateAndFire):
     """
 
     name = "adrf"
+    parameter_ranges = base.decay_ranges("sin_decay", "cos_decay", "threshold_decay", "refractory_decay")
 
     def __init__(
         self,

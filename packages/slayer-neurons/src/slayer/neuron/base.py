@@ -7,10 +7,12 @@ import contextlib
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal
 
 import torch
 
+from slayer.core import arguments
 from slayer.core.neuron import SPIKING_BLOCK_TYPES
 from slayer.core.neuron import Neuron as CoreNeuron
 
@@ -18,6 +20,9 @@ from ._checks import check_complex_input, check_real_input
 from ._granularity import Granularity, parameter_shape, resolve_granularity
 
 StateInitial = Literal["zero", "threshold"]
+
+#: |state * s_scale| must stay below this: a decay product state * (4096 - d) then fits in int64
+STATE_LIMIT = float(2**51)
 
 
 def quantize_threshold(threshold: float, w_scale: int) -> float:
@@ -40,6 +45,11 @@ class Neuron(CoreNeuron):
     ``norm`` (a normalisation *class*, instantiated here), ``dropout`` (a module *instance*),
     ``persistent_state``, ``shared_param``, ``requires_grad``, ``complex``.
 
+    Valid ranges (a ``ValueError`` naming the argument otherwise): ``threshold`` in
+    ``[1/w_scale, 2**51/s_scale]``; ``tau_grad`` finite and positive; ``scale_grad`` finite; ``w_scale`` and
+    ``s_scale`` positive integers with ``s_scale >= w_scale``. Decays of the concrete models are fractions in
+    ``[0, 1]``; loaded parameters are checked against :attr:`parameter_ranges`.
+
     New keyword-only options:
 
     * ``granularity``: ``"layer"``, ``"channel"`` or ``"neuron"``; overrides ``shared_param``
@@ -54,6 +64,9 @@ class Neuron(CoreNeuron):
     first forward replaces their data in place. ``load_state_dict`` into a fresh model resizes the
     placeholders to the checkpoint's shapes; the first forward then checks them against the input.
     """
+
+    #: valid range of each learnable parameter (in its stored units); ``load_state_dict`` rejects values outside
+    parameter_ranges: ClassVar[Mapping[str, tuple[float, float]]] = {}
 
     def __init__(
         self,
@@ -79,8 +92,13 @@ class Neuron(CoreNeuron):
                 f"{type(self).__qualname__} is {'a complex' if type(self).complex else 'a real'}-valued neuron; "
                 f"received complex={complex}"
             )
-        if int(s_scale) < int(w_scale):
+        owner = self._model_name
+        w_scale = arguments.positive_int(owner, "scale (w_scale)", w_scale)
+        s_scale = arguments.positive_int(owner, "s_scale", s_scale)
+        if s_scale < w_scale:
             raise ValueError(f"s_scale must be >= w_scale, received s_scale={s_scale}, w_scale={w_scale}")
+        tau_grad = arguments.positive(owner, "tau_grad", tau_grad)
+        scale_grad = arguments.finite(owner, "scale_grad", scale_grad)
         self.num_neurons: int | None = None
         self.shape: torch.Size | None = None
         self.p_scale = p_scale
@@ -94,7 +112,7 @@ class Neuron(CoreNeuron):
         self.debug = False
         self.tau_grad = tau_grad
         self.scale_grad = scale_grad
-        self._threshold = quantize_threshold(threshold, self.w_scale)
+        self._threshold = self._checked_threshold(threshold)
         self.tau_rho = tau_grad * self._threshold
         self.scale_rho = scale_grad
         # (parameter names, name of the method that initialises them for a shape) of lazily shaped groups
@@ -156,13 +174,20 @@ class Neuron(CoreNeuron):
 
     @threshold.setter
     def threshold(self, value: float) -> None:
-        self._threshold = quantize_threshold(value, self.w_scale)
+        self._threshold = self._checked_threshold(value)
         self.tau_rho = self.tau_grad * self._threshold
         # an initial (1-element) threshold state follows θ0; a stored state is the stream's own and stays
         for name, initial in self._state_initial.items():
             buffer: torch.Tensor = getattr(self, name)
             if initial == "threshold" and buffer.dim() == 1 and buffer.numel() == 1:
                 setattr(self, name, torch.full_like(buffer, self._threshold))
+
+    def _checked_threshold(self, value: float, name: str = "threshold") -> float:
+        """``value`` truncated to a multiple of ``1/w_scale``; it must be at least one step, with
+        ``threshold * s_scale`` below :data:`STATE_LIMIT` (ValueError naming the range otherwise)."""
+        low, high = 1 / self.w_scale, STATE_LIMIT / self.s_scale
+        unit = f" (it is truncated to a multiple of 1/scale = 1/{self.w_scale})"
+        return quantize_threshold(arguments.in_range(self._model_name, name, value, low, high, unit=unit), self.w_scale)
 
     @property
     def v_th_mant(self) -> int:
@@ -337,6 +362,7 @@ class Neuron(CoreNeuron):
             buffer = getattr(self, name)
             if isinstance(value, torch.Tensor) and value.shape != buffer.shape:
                 setattr(self, name, torch.empty(value.shape, dtype=buffer.dtype, device=buffer.device))
+        error_msgs.extend(arguments.parameter_errors(self._model_name, state_dict, prefix, self.parameter_ranges))
         super()._load_from_state_dict(
             state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
         )
@@ -381,6 +407,18 @@ class Neuron(CoreNeuron):
         return spikes if self.drop is None else self.drop(spikes)
 
 
+def decay_ranges(*names: str) -> Mapping[str, tuple[float, float]]:
+    """:attr:`Neuron.parameter_ranges` of decay-type parameters stored in units of 1/4096: ``[0, 4096]``."""
+    return MappingProxyType(dict.fromkeys(names, (0.0, 4096.0)))
+
+
+def checked_decays(neuron: Neuron, **decays: Any) -> dict[str, Any]:
+    """The given initial decays (scalar, ``(min, max)`` or tensor), each checked to lie in ``[0, 1]``."""
+    for name, value in decays.items():
+        arguments.fraction(neuron._model_name, name, value, what=" (a fraction of the state lost per step)")
+    return decays
+
+
 def rounded_int(values: torch.Tensor) -> int | list[int]:
     """A parameter as hardware integers: an int if shared (one element), else a flat list."""
     ints = torch.round(values.detach()).to(torch.int64).flatten().tolist()
@@ -403,7 +441,10 @@ def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Ten
 
 __all__ = [
     "SPIKING_BLOCK_TYPES",
+    "STATE_LIMIT",
     "Neuron",
+    "checked_decays",
+    "decay_ranges",
     "from_hardware",
     "per_channel_granularity",
     "quantize_threshold",

@@ -98,7 +98,7 @@ class Neuron(base.Neuron):
     @threshold.setter
     def threshold(self, value: float) -> None:
         with torch.no_grad():
-            self.delta.threshold.fill_(base.quantize_threshold(value, self.w_scale))
+            self.delta.threshold.fill_(self._checked_threshold(value))
 
     @property
     def v_th_mant(self) -> int | list[int]:
