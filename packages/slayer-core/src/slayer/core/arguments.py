@@ -21,6 +21,7 @@ import torch
 __all__ = [
     "callable_argument",
     "finite",
+    "finite_values",
     "fraction",
     "in_range",
     "int_pair",
@@ -152,6 +153,16 @@ def string_tuple(owner: str, name: str, value: object) -> tuple[str, ...]:
     if not all(isinstance(item, str) for item in items):
         raise TypeError(f"{owner}: {name} must be a tuple of strings, received {value!r}")
     return items
+
+
+def finite_values(owner: str, name: str, tensor: torch.Tensor) -> None:
+    """Raise if ``tensor`` holds NaN or +-inf (synchronises with the device: for validation mode)."""
+    bad = ~torch.isfinite(tensor.detach())
+    if bool(bad.any()):
+        raise ValueError(
+            f"{owner}: {name} has {int(bad.sum())} non-finite value(s); validation mode is on "
+            "(SLAYER_VALIDATE / slayer.core.dynamics.validation)"
+        )
 
 
 def parameter_errors(

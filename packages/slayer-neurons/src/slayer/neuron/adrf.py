@@ -130,7 +130,7 @@ class Neuron(AdaptiveThreshold, ResonateAndFire):
         spikes = complex_spike.Spike.apply(
             real, imag, threshold + refractory, tau_rho, scale_rho, self.graded_spike, imag_last, 1
         )
-        self._store_state(imag_state=imag[..., -1])
+        self._store_state(imag_state=imag[..., -1] if imag.shape[-1] else imag_last)  # T = 0: unchanged
         return spikes
 
 

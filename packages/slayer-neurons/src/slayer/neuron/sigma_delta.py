@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from slayer.axon import Delta
+from slayer.core import arguments
 from slayer.dendrite import Sigma
 
 from . import base
@@ -74,7 +75,7 @@ class Neuron(base.Neuron):
             save_state=save_state,
         )
         self.graded_spike = True
-        self.activation = activation
+        self.activation = arguments.callable_argument(self._model_name, "activation", activation)
         self.cum_error = cum_error
         self.sigma = Sigma(persistent_state=self.persistent_state)
         self.delta = Delta(

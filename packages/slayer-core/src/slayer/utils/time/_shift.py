@@ -7,6 +7,8 @@ import math
 import torch
 from torch import Tensor
 
+from slayer.core import arguments
+
 
 def _steps(shift_val: float, sampling_time: float) -> int:
     # int() truncates toward zero, as lava-dl does: 2.7 -> 2, -2.7 -> -2
@@ -34,7 +36,10 @@ def _shift_all(input: Tensor, steps: int, time_dim: int) -> Tensor:
 
 
 def _shift_per_neuron(input: Tensor, steps: Tensor, time_dim: int) -> Tensor:
-    # One gather with a per-neuron source index t - k; sources outside [0, T) read zero.
+    # One gather with a per-neuron source index t - k; sources outside [0, T) read zero, and a neuron whose
+    # shift is not finite (NaN, inf) reads NaN everywhere: its output is poisoned, not silently zero.
+    finite = torch.isfinite(steps)
+    steps = torch.where(finite, steps, 0).long()
     num_steps = input.shape[time_dim]
     neuron_shape = tuple(s for d, s in enumerate(input.shape[1:], start=1) if d != time_dim)
     time = torch.arange(num_steps, device=input.device)
@@ -43,8 +48,12 @@ def _shift_per_neuron(input: Tensor, steps: Tensor, time_dim: int) -> Tensor:
     else:  # (N, *neurons, T)
         source = time - steps.reshape(*neuron_shape, 1)
     valid = (source >= 0) & (source < num_steps)
+    poisoned = ~finite.reshape(neuron_shape + (1,) * (source.dim() - len(neuron_shape)))
+    if time_dim == 1:
+        poisoned = poisoned.reshape(1, *neuron_shape)
+    factor = valid.to(input.dtype).masked_fill(poisoned, float("nan"))
     index = source.clamp(0, num_steps - 1).expand(input.shape)
-    return torch.gather(input, time_dim, index) * valid.to(input.dtype)
+    return torch.gather(input, time_dim, index) * factor
 
 
 def _apply(input: Tensor, fn, *args) -> Tensor:
@@ -61,7 +70,9 @@ def shift(input: Tensor, shift_val: float | Tensor, sampling_time: float = 1) ->
 
     * ``input``: ``(N, *neurons, T)`` (time last), or ``(T,)``.
     * ``shift_val``: a number (the same shift for every neuron) or a tensor with one value per
-      neuron: ``prod(neurons)`` elements, reshaped to ``neurons`` (vectorised gather, no loop).
+      neuron: ``prod(neurons)`` elements, reshaped to ``neurons`` (vectorised gather, no loop). A
+      non-finite scalar raises; a neuron with a non-finite value gets NaN (poisoned, like a NaN input).
+    * ``sampling_time``: finite and positive.
 
     Returns a new tensor of ``input``'s shape and storage order (an ``(N, *neurons, T)`` view of
     neuron-contiguous memory stays one). Differentiable with respect to ``input`` (the
@@ -71,8 +82,7 @@ def shift(input: Tensor, shift_val: float | Tensor, sampling_time: float = 1) ->
         raise TypeError(f"shift expects a torch.Tensor input, received {type(input).__name__}")
     if input.dim() == 0:
         raise ValueError("shift expects an input with a time axis (at least 1-D), received a 0-D tensor")
-    if sampling_time <= 0:
-        raise ValueError(f"shift: sampling_time must be positive, received {sampling_time!r}")
+    sampling_time = arguments.positive("shift", "sampling_time", sampling_time)
     if not isinstance(shift_val, Tensor) or shift_val.numel() == 1:
         value = float(shift_val.item() if isinstance(shift_val, Tensor) else shift_val)
         if not math.isfinite(value):
@@ -85,5 +95,5 @@ def shift(input: Tensor, shift_val: float | Tensor, sampling_time: float = 1) ->
             f"expected {neurons} elements (prod of shape[1:-1]), received {shift_val.numel()} "
             f"(shape {tuple(shift_val.shape)})"
         )
-    steps = torch.trunc(shift_val.detach().to(input.device, torch.float64) / sampling_time).long()
+    steps = torch.trunc(shift_val.detach().to(input.device, torch.float64) / sampling_time)
     return _apply(input, _shift_per_neuron, steps)
