@@ -249,7 +249,8 @@ class Neuron(CoreNeuron):
         if self.shape is None:
             self.shape = spatial
             self.num_neurons = math.prod(spatial)
-            self._materialize_parameters(x.device)
+            with torch.inference_mode(False):  # parameters shaped under inference mode must stay trainable
+                self._materialize_parameters(x.device)
         elif spatial != self.shape:
             raise ValueError(
                 f"{self._model_name}: the neuron shape was identified as {tuple(self.shape)} on the first call "
@@ -287,6 +288,8 @@ class Neuron(CoreNeuron):
         """
         full = like.shape[:-1]
         stored: torch.Tensor = getattr(self, name)
+        if stored.is_inference() and not torch.is_inference_mode_enabled():
+            stored = stored.clone()  # a state stored under torch.inference_mode, now used with autograd
         if stored.shape != full:
             if stored.dim() == 1 and stored.numel() == 1:
                 stored = stored.expand(full)

@@ -110,7 +110,7 @@ class Delay(torch.nn.Module):
         neurons = neuron_shape("Delay", input, None)
         expected = neurons if self.per_neuron else neurons[:1]
         if not self.init:
-            with torch.no_grad():
+            with torch.no_grad(), torch.inference_mode(False):  # shaped under inference mode: still trainable
                 value = (
                     torch.rand(expected) if self._init_delay is None else torch.full(expected, float(self._init_delay))
                 )

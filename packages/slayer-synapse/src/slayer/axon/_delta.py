@@ -133,13 +133,16 @@ class Delta(torch.nn.Module):
         first_call = self.shape is None
         self.shape = neuron_shape("Delta", input, self.shape)
         if first_call and not self.shared_param and self.threshold.numel() == 1:
-            per_channel = self.threshold.detach().expand(self.shape[0]).clone()
-            self.threshold.data = per_channel.reshape(-1, *([1] * (len(self.shape) - 1))).to(input.device)
+            with torch.inference_mode(False):  # shaped under inference mode, the parameter must stay trainable
+                per_channel = self.threshold.detach().expand(self.shape[0]).clone()
+                self.threshold.data = per_channel.reshape(-1, *([1] * (len(self.shape) - 1))).to(input.device)
 
     def _state(self, name: str, input: Tensor) -> Tensor:
         state = getattr(self, name)
         if not self.persistent_state or state is None or state.shape != input.shape[:-1]:
             return torch.zeros_like(input[..., 0])  # lava-dl also restarts when the batch size changes
+        if state.is_inference() and not torch.is_inference_mode_enabled():
+            state = state.clone()  # stored under torch.inference_mode, now used with autograd
         return state.to(input.dtype)
 
     def forward(self, input: Tensor) -> Tensor:
