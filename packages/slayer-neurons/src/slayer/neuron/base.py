@@ -300,7 +300,9 @@ class Neuron(CoreNeuron):
                     f"{self._model_name}: stored {name} has shape {tuple(stored.shape)}, which does not match the "
                     f"input's (N, *S) = {tuple(full)}"
                 )
-        return stored.to(device=like.device, dtype=like.dtype).contiguous()
+        # half precision runs the dynamics in float32, and its states stay float32 (chunked == long, exactly)
+        dtype = like.dtype if like.dtype in (torch.float32, torch.float64) else torch.float32
+        return stored.to(device=like.device, dtype=dtype).contiguous()
 
     def _store_state(self, **states: torch.Tensor) -> None:
         """With ``persistent_state``, keep the given next states (detached) for the next call; inside
