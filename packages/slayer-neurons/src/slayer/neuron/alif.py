@@ -34,7 +34,7 @@ class Neuron(AdaptiveThreshold, base.Neuron):
 
     Arguments: ``threshold`` (base θ0), ``threshold_step``; decays ``current_decay``, ``voltage_decay``,
     ``threshold_decay``, ``refractory_decay`` (fractions in ``[0, 1]``: scalar, ``(min, max)`` or tensor;
-    ``threshold_step`` in ``[0, 2**51/(64 scale)]``); the rest as
+    ``threshold_step`` in ``[0, 2**50/(64 scale)]``); the rest as
     :class:`slayer.neuron.cuba.Neuron`. Every decay learns when ``requires_grad=True`` (lava-dl never
     learns the threshold and refractory decays). ``norm`` is applied to the *input* (as lava-dl).
 

@@ -21,8 +21,8 @@ from ._granularity import Granularity, parameter_shape, resolve_granularity
 
 StateInitial = Literal["zero", "threshold"]
 
-#: |state * s_scale| must stay below this: a decay product state * (4096 - d) then fits in int64
-STATE_LIMIT = float(2**51)
+#: |state * s_scale| must stay below this (slayer.core.dynamics' fixed-point bound: products fit in int64)
+STATE_LIMIT = float(2**50)
 
 
 def quantize_threshold(threshold: float, w_scale: int) -> float:
@@ -46,7 +46,7 @@ class Neuron(CoreNeuron):
     ``persistent_state``, ``shared_param``, ``requires_grad``, ``complex``.
 
     Valid ranges (a ``ValueError`` naming the argument otherwise): ``threshold`` in
-    ``[1/w_scale, 2**51/s_scale]``; ``tau_grad`` finite and positive; ``scale_grad`` finite; ``w_scale`` and
+    ``[1/w_scale, 2**50/s_scale]``; ``tau_grad`` finite and positive; ``scale_grad`` finite; ``w_scale`` and
     ``s_scale`` positive integers with ``s_scale >= w_scale``. Decays of the concrete models are fractions in
     ``[0, 1]``; loaded parameters are checked against :attr:`parameter_ranges`.
 

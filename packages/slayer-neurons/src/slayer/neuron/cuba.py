@@ -28,7 +28,7 @@ P_SCALE = 1 << 12
 class Neuron(base.Neuron):
     """CUBA LIF neuron, lava-dl ``slayer.neuron.cuba.Neuron`` compatible.
 
-    Arguments: ``threshold`` (in ``[1/scale, 2**51/(64 scale)]``); ``current_decay``, ``voltage_decay``
+    Arguments: ``threshold`` (in ``[1/scale, 2**50/(64 scale)]``); ``current_decay``, ``voltage_decay``
     (fractions in ``[0, 1]``, else a ValueError: a scalar,
     a ``(min, max)`` range or a tensor of explicit values for channel/neuron granularity); ``tau_grad``,
     ``scale_grad`` (surrogate); ``scale`` (weight scale, states use ``scale * 64``); ``norm`` (class applied

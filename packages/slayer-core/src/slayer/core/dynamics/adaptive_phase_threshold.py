@@ -12,6 +12,7 @@ from ._validation import (
     neuron_parameter,
     scalar,
     validate,
+    validate_traces,
 )
 
 
@@ -53,5 +54,6 @@ def adaptive_phase_threshold(
     decays = {"ref_decay": ref_d, "th_decay": th_d}
     validate(s_scale, decays, real=re, imag=im, imag_state=im0, ref_state=r0, th_state=th_0)
     th, r, next_r, next_th, _ = adaptive_phase_threshold_op(re, im, ref_d, th_d, im0, r0, th_0, step, base, s_scale)
+    validate_traces(s_scale, ref_state=r0, th_state=th_0, threshold=th, refractory=r)
     out = real.dtype
     return th.to(out), r.to(out), next_r, next_th

@@ -12,6 +12,7 @@ from ._validation import (
     neuron_parameter,
     scalar,
     validate,
+    validate_traces,
 )
 
 
@@ -56,4 +57,6 @@ def adaptive_resonator(
     decays = {"sin_decay": sin, "cos_decay": cos, "ref_decay": ref_d, "th_decay": th_d}
     validate(s_scale, decays, real=re, imag=im, real_state=re0, imag_state=im0, ref_state=r0, th_state=th_0)
     outputs = adaptive_resonator_op(re, im, sin, cos, ref_d, th_d, re0, im0, r0, th_0, step, base, s_scale)
+    traces = dict(zip(("real", "imag", "threshold", "refractory"), outputs[:4]))
+    validate_traces(s_scale, real_state=re0, imag_state=im0, ref_state=r0, th_state=th_0, **traces)
     return (*(value.to(real.dtype) for value in outputs[:4]), *outputs[4:8])  # type: ignore[return-value]

@@ -12,6 +12,7 @@ from ._validation import (
     scalar,
     time_series,
     validate,
+    validate_traces,
 )
 
 
@@ -53,5 +54,6 @@ def adaptive_threshold(
     th_0 = initial_state("th_state", th_state, batch, spatial, v, base)
     validate(s_scale, {"ref_decay": ref_d, "th_decay": th_d}, voltage=v, ref_state=r0, th_state=th_0)
     th, r, next_r, next_th, _ = adaptive_threshold_op(v, ref_d, th_d, r0, th_0, step, base, s_scale)
+    validate_traces(s_scale, ref_state=r0, th_state=th_0, threshold=th, refractory=r)
     out = voltage.dtype
     return th.to(out), r.to(out), next_r, next_th

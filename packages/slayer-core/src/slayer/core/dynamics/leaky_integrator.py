@@ -12,6 +12,7 @@ from ._validation import (
     scalar,
     time_series,
     validate,
+    validate_traces,
 )
 
 
@@ -47,4 +48,5 @@ def leaky_integrator(
     level = None if threshold is None else scalar("threshold", threshold)
     validate(s_scale, {"decay": retention_decay}, input=x, state=start)
     output, next_state, _ = leaky_integrator_op(x, retention_decay, start, level, s_scale)
+    validate_traces(s_scale, state=start, output=output)
     return output.to(input.dtype), next_state

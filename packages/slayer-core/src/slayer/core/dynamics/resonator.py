@@ -12,6 +12,7 @@ from ._validation import (
     neuron_parameter,
     scalar,
     validate,
+    validate_traces,
 )
 
 
@@ -52,4 +53,5 @@ def resonator(
     level = None if threshold is None else scalar("threshold", threshold)
     validate(s_scale, {"sin_decay": sin, "cos_decay": cos}, real=re, imag=im, real_state=re0, imag_state=im0)
     re_out, im_out, next_re, next_im, _ = resonator_op(re, im, sin, cos, re0, im0, level, s_scale)
+    validate_traces(s_scale, real_state=re0, imag_state=im0, real=re_out, imag=im_out)
     return re_out.to(real.dtype), im_out.to(imag.dtype), next_re, next_im
