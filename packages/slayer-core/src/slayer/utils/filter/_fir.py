@@ -112,8 +112,9 @@ class FIRBank(torch.nn.Module):
         series = input.reshape(math.prod(input.shape[:-1]), 1, num_steps)  # (N * neurons, 1, T); sizes may be 0
         kernel = self.weight.reshape(self.num_filter, 1, taps)
         out = F.conv1d(F.pad(series, (taps - 1, 0)), kernel)  # (N * neurons, F, T)
-        out = out.reshape(batch, -1, self.num_filter, num_steps).transpose(1, 2)  # (N, F, neurons, T)
-        return out.reshape(batch, -1, *input.shape[2:]) * self.sampling_time
+        neurons = math.prod(input.shape[1:-1])
+        out = out.reshape(batch, neurons, self.num_filter, num_steps).transpose(1, 2)  # (N, F, neurons, T)
+        return out.reshape(batch, self.num_filter * input.shape[1], *input.shape[2:]) * self.sampling_time
 
     def extra_repr(self) -> str:
         return f"num_filter={self.num_filter}, taps={self.filter_length}, sampling_time={self.sampling_time}"
