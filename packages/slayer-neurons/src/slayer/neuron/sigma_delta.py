@@ -16,6 +16,7 @@ import torch
 
 from slayer.axon import Delta
 from slayer.core import arguments
+from slayer.core.dynamics import validation_enabled
 from slayer.dendrite import Sigma
 
 from . import base
@@ -178,6 +179,8 @@ class Neuron(base.Neuron):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         """Delta messages ``(N, *S, T)`` for input changes ``(N, *S, T)``."""
         x = self._real_input(input)
+        if validation_enabled():  # opt-in (synchronises): a NaN/inf input raises instead of poisoning
+            arguments.finite_values(self._model_name, "input", x)
         accumulated = self.sigma(x)
         if self.norm is not None:
             accumulated = self.norm(accumulated)
