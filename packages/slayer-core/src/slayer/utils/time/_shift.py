@@ -24,8 +24,7 @@ def _shift_all(input: Tensor, steps: int, time_dim: int) -> Tensor:
     num_steps = input.shape[time_dim]
     if steps == 0:
         return input.clone()
-    if abs(steps) >= num_steps:
-        return torch.zeros_like(input)
+    steps = max(-num_steps, min(num_steps, steps))  # all shifted out: zeros, still connected to the graph
     if steps > 0:  # delay: y[t] = x[t - steps], zeros enter at the start
         kept = input.narrow(time_dim, 0, num_steps - steps)
         zeros = input.new_zeros(*input.shape[:time_dim], steps, *input.shape[time_dim + 1 :])
