@@ -116,12 +116,17 @@ def fraction(
         numbers_in = _values(value)
     except (TypeError, ValueError) as error:
         raise TypeError(f"{owner}: {name} must hold real numbers, received {value!r}") from error
+    pair = isinstance(value, Sequence)
+    if pair and len(numbers_in) != 2:
+        raise ValueError(f"{owner}: {name} must be a number, a (min, max) pair or a tensor, received {value!r}")
     bad = [v for v in numbers_in if not (low <= v and (v < high if high_open else v <= high))]  # NaN fails
     if bad:
         raise ValueError(
             f"{owner}: every value of {name} must be {_interval(low, high, high_open)}{what}, received {bad[0]!r}"
             + (f" (among {len(numbers_in)} values)" if len(numbers_in) > 1 else "")
         )
+    if pair and numbers_in[0] > numbers_in[1]:
+        raise ValueError(f"{owner}: {name} must be a (min, max) pair with min <= max, received {value!r}")
     return value
 
 
