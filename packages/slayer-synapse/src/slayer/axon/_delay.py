@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
 from slayer.core import arguments
 from slayer.synapse._layout import neuron_shape
 from slayer.utils.time import shift
+
+#: delays are whole steps counted in int64 (and held as float32): anything near 2**62 is an input error
+MAX_DELAY = float(2**62)
 
 
 def delay(input: Tensor, delay_val: float | Tensor = 1, sampling_time: float = 1) -> Tensor:
@@ -19,8 +20,9 @@ def delay(input: Tensor, delay_val: float | Tensor = 1, sampling_time: float = 1
     gradient is shifted back. No learnable parameter (see :class:`Delay`). Negative values raise
     (use :func:`slayer.utils.time.shift` to advance).
     """
-    smallest = float(delay_val.min()) if isinstance(delay_val, Tensor) else float(delay_val)
-    if smallest < 0:
+    negative = (delay_val < 0).any() if isinstance(delay_val, Tensor) else delay_val < 0  # NaN is not < 0
+    if bool(negative):
+        smallest = float(delay_val[delay_val < 0].min()) if isinstance(delay_val, Tensor) else float(delay_val)
         raise ValueError(
             f"delay: delay_val must be >= 0, received {smallest!r} (use slayer.utils.time.shift to advance)"
         )
@@ -79,10 +81,10 @@ class Delay(torch.nn.Module):
         super().__init__()
         sampling_time = arguments.positive("Delay", "sampling_time", sampling_time)
         if max_delay is not None:
-            max_delay = arguments.in_range("Delay", "max_delay", max_delay, 0, None)
+            max_delay = arguments.in_range("Delay", "max_delay", max_delay, 0, MAX_DELAY, high_open=True)
         grad_scale = arguments.finite("Delay", "grad_scale", grad_scale)
         if init_delay is not None:
-            arguments.fraction("Delay", "init_delay", init_delay, 0, math.inf, high_open=True)
+            arguments.fraction("Delay", "init_delay", init_delay, 0, MAX_DELAY, high_open=True)
         self.sampling_time, self.max_delay, self.grad_scale = sampling_time, max_delay, grad_scale
         self.per_neuron = per_neuron
         self._init_delay = init_delay

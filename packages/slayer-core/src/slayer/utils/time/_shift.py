@@ -38,8 +38,8 @@ def _shift_per_neuron(input: Tensor, steps: Tensor, time_dim: int) -> Tensor:
     # One gather with a per-neuron source index t - k; sources outside [0, T) read zero, and a neuron whose
     # shift is not finite (NaN, inf) reads NaN everywhere: its output is poisoned, not silently zero.
     finite = torch.isfinite(steps)
-    steps = torch.where(finite, steps, 0).long()
     num_steps = input.shape[time_dim]
+    steps = torch.where(finite, steps, 0).clamp(-num_steps, num_steps).long()  # beyond T: all shifted out
     neuron_shape = tuple(s for d, s in enumerate(input.shape[1:], start=1) if d != time_dim)
     time = torch.arange(num_steps, device=input.device)
     if time_dim == 1:  # (N, T, *neurons)
@@ -50,9 +50,10 @@ def _shift_per_neuron(input: Tensor, steps: Tensor, time_dim: int) -> Tensor:
     poisoned = ~finite.reshape(neuron_shape + (1,) * (source.dim() - len(neuron_shape)))
     if time_dim == 1:
         poisoned = poisoned.reshape(1, *neuron_shape)
-    factor = valid.to(input.dtype).masked_fill(poisoned, float("nan"))
+    fill = torch.zeros((), dtype=input.dtype, device=input.device).masked_fill(poisoned, float("nan"))
     index = source.clamp(0, num_steps - 1).expand(input.shape)
-    return torch.gather(input, time_dim, index) * factor
+    # a where, not a product with a 0/1 mask: 0 * inf would turn a shifted-out inf into NaN
+    return torch.where(valid & ~poisoned, torch.gather(input, time_dim, index), fill)
 
 
 def _apply(input: Tensor, fn, *args) -> Tensor:
