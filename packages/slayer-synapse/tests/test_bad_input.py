@@ -16,10 +16,10 @@ NAN, INF = float("nan"), float("inf")
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"max_delay": NAN}, r"Delay: max_delay must be >= 0, received nan"),
-        ({"max_delay": -1}, r"Delay: max_delay must be >= 0, received -1"),
-        ({"init_delay": NAN}, r"Delay: every value of init_delay must be >= 0 and finite, received nan"),
-        ({"init_delay": torch.tensor([1.0, INF])}, r"init_delay must be >= 0 and finite, received inf"),
+        ({"max_delay": NAN}, r"Delay: max_delay must be in \[0, 2\*\*62\), received nan"),
+        ({"max_delay": -1}, r"Delay: max_delay must be in \[0, 2\*\*62\), received -1"),
+        ({"init_delay": NAN}, r"Delay: every value of init_delay must be in \[0, 2\*\*62\), received nan"),
+        ({"init_delay": torch.tensor([1.0, INF])}, r"init_delay must be in \[0, 2\*\*62\), received inf"),
         ({"sampling_time": NAN}, r"Delay: sampling_time must be a finite positive number, received nan"),
         ({"sampling_time": 0}, r"Delay: sampling_time must be a finite positive number, received 0"),
         ({"grad_scale": INF}, r"Delay: grad_scale must be a finite number, received inf"),

@@ -43,14 +43,20 @@ def _number(owner: str, name: str, value: object) -> float:
     return float(value)
 
 
+def _show(bound: float) -> str:
+    """A bound as written in the docs: large powers of two as ``2**k``."""
+    exponent = math.log2(bound) if bound > 0 else 0.0
+    return f"2**{int(exponent)}" if bound >= 2**20 and exponent == int(exponent) else f"{bound:g}"
+
+
 def _interval(low: float | None, high: float | None, high_open: bool = False) -> str:
     if high == math.inf:
-        return f">= {low:g} and finite"
+        return f">= {_show(low)} and finite"
     if low is None:
-        return f"< {high:g}" if high_open else f"<= {high:g}"
+        return f"< {_show(high)}" if high_open else f"<= {_show(high)}"
     if high is None:
-        return f">= {low:g}"
-    return f"in [{low:g}, {high:g}{')' if high_open else ']'}"
+        return f">= {_show(low)}"
+    return f"in [{_show(low)}, {_show(high)}{')' if high_open else ']'}"
 
 
 def finite(owner: str, name: str, value: object) -> float:

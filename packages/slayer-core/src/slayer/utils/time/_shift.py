@@ -10,9 +10,11 @@ from torch import Tensor
 from slayer.core import arguments
 
 
-def _steps(shift_val: float, sampling_time: float) -> int:
-    # int() truncates toward zero, as lava-dl does: 2.7 -> 2, -2.7 -> -2
-    return int(shift_val / sampling_time)
+def _steps(shift_val: float, sampling_time: float, num_steps: int) -> int:
+    # int() truncates toward zero, as lava-dl does: 2.7 -> 2, -2.7 -> -2; a quotient beyond the time axis
+    # (even an overflow to inf for a tiny sampling time) shifts everything out
+    steps = shift_val / sampling_time
+    return int(max(-num_steps, min(num_steps, steps)))
 
 
 def _time_major(input: Tensor) -> bool:
@@ -39,7 +41,7 @@ def _shift_per_neuron(input: Tensor, steps: Tensor, time_dim: int) -> Tensor:
     # shift is not finite (NaN, inf) reads NaN everywhere: its output is poisoned, not silently zero.
     finite = torch.isfinite(steps)
     num_steps = input.shape[time_dim]
-    steps = torch.where(finite, steps, 0).clamp(-num_steps, num_steps).long()  # beyond T: all shifted out
+    steps = torch.where(finite, steps, 0).long()
     neuron_shape = tuple(s for d, s in enumerate(input.shape[1:], start=1) if d != time_dim)
     time = torch.arange(num_steps, device=input.device)
     if time_dim == 1:  # (N, T, *neurons)
@@ -87,7 +89,7 @@ def shift(input: Tensor, shift_val: float | Tensor, sampling_time: float = 1) ->
         value = float(shift_val.item() if isinstance(shift_val, Tensor) else shift_val)
         if not math.isfinite(value):
             raise ValueError(f"shift: shift_val must be finite, received {value!r}")
-        return _apply(input, _shift_all, _steps(value, sampling_time))
+        return _apply(input, _shift_all, _steps(value, sampling_time, input.shape[-1]))
     neurons = math.prod(input.shape[1:-1]) if input.dim() >= 2 else 1
     if shift_val.numel() != neurons:
         raise ValueError(
@@ -95,5 +97,7 @@ def shift(input: Tensor, shift_val: float | Tensor, sampling_time: float = 1) ->
             f"expected {neurons} elements (prod of shape[1:-1]), received {shift_val.numel()} "
             f"(shape {tuple(shift_val.shape)})"
         )
-    steps = torch.trunc(shift_val.detach().to(input.device, torch.float64) / sampling_time)
-    return _apply(input, _shift_per_neuron, steps)
+    values = shift_val.detach().to(input.device, torch.float64)
+    num_steps = input.shape[-1]
+    steps = torch.trunc(values / sampling_time).clamp(-num_steps, num_steps)  # NaN stays NaN: poisoned below
+    return _apply(input, _shift_per_neuron, torch.where(torch.isfinite(values), steps, float("nan")))
