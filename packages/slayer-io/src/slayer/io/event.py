@@ -36,7 +36,7 @@ def _int_array(name: str, values: Any) -> np.ndarray:
         as_int = np.rint(floats)
         if not np.array_equal(as_int, floats):
             bad = int(np.flatnonzero(as_int != floats)[0])
-            raise ValueError(f"{name} must hold integers; event {bad} has {array[bad].item()!r}")
+            raise ValueError(f"{name} must hold integers; event {bad} has {_shown(array[bad])!r}")
         _check_int64_range(name, array, ~(np.abs(as_int) < _INT64_BOUND))
         array = as_int
     return array.astype(np.int64)
@@ -46,8 +46,12 @@ def _check_int64_range(name: str, array: np.ndarray, outside: np.ndarray) -> Non
     """Coordinates are int64: a value beyond it would wrap to a wrong (negative) coordinate."""
     if outside.any():
         bad = int(np.flatnonzero(outside)[0])
-        value = array[bad].item() if isinstance(array[bad], np.generic) else array[bad]
-        raise ValueError(f"{name} must fit in int64 (|value| < 2**63); event {bad} has {value!r}")
+        raise ValueError(f"{name} must fit in int64 (|value| < 2**63); event {bad} has {_shown(array[bad])!r}")
+
+
+def _shown(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (an object array holds Python numbers already)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _finite_times(t: np.ndarray) -> None:
