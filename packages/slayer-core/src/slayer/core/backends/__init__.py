@@ -5,6 +5,8 @@ the kernel for an op and device type (``SLAYER_BACKEND`` forces a backend). The 
 ``docs/backends.md``; :data:`KERNEL_NAMES` lists every op a complete backend implements.
 """
 
+from slayer.core.submodules import lazy_submodules
+
 from ._backend import KERNEL_NAMES as KERNEL_NAMES
 from ._backend import Backend as Backend
 from ._select import BACKEND_ENV as BACKEND_ENV
@@ -12,6 +14,9 @@ from ._select import BackendSelectionError as BackendSelectionError
 from ._select import clear_cache as clear_cache
 from ._select import select_backend as select_backend
 from ._select import select_kernel as select_kernel
+
+# the backends themselves, on first attribute access (``slayer.core.backends.reference.KERNELS``)
+__getattr__ = lazy_submodules(__name__, ("reference", "cpu", "gpu"))
 
 __all__ = [
     "BACKEND_ENV",

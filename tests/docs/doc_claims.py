@@ -1,0 +1,374 @@
+"""Checks of what a page claims about the code: names, call signatures and defaults, environment
+variables, nox sessions, repository paths and links.
+
+Each ``check_*`` function takes what :mod:`doc_pages` extracted from one page and returns a list of
+problems (strings naming the page, line and what disagrees); an empty list means the page holds.
+
+Conventions a page follows (see ``docs/architecture.md``, "Docs that stay true"):
+
+* every ``slayer.x.y`` written in inline code resolves by attribute access after ``import slayer``;
+  a name followed by ``(planned)`` on its line must *not* exist yet (so the doc is updated when it lands);
+* a call written in inline code, ``slayer.axon.delay(x, delay_val=1)``, or a bare ``Name(a, b=1)`` of an
+  object named elsewhere on the page, has those keyword parameters with those defaults;
+* a ``# signatures of slayer.x`` block lists calls whose parameter names, order and defaults are ``slayer.x``'s;
+* ``SLAYER_*`` environment variables are read somewhere in the packages' sources;
+* ``nox -s name`` names a session of ``noxfile.py``;
+* repository paths in inline code (``packages/...``, ``tests/...``) and relative links exist.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from doc_pages import ROOT, CodeBlock, InlineCode
+
+_NAME = re.compile(r"(?<![\w./-])slayer((?:\.(?:[A-Za-z_]\w*|\{[\w\s,]+\}))+)")
+_PLANNED = re.compile(r"^\s*\(?\s*planned\b", re.I)
+_ENV = re.compile(r"\bSLAYER_[A-Z0-9_]*[A-Z0-9]\b")
+_NOX = re.compile(r"\bnox\s+(?:[^`|;]*?\s)?-s\s+([A-Za-z_][\w-]*)")
+_PATH = re.compile(r"^(?:packages|tests|docs|tutorials|benchmarks|constraints|\.ci)/[\w./-]+$|^noxfile\.py$")
+_LINK = re.compile(r"\[[^\]]*\]\((?P<target>[^)\s]+)\)")
+_CALL = re.compile(r"^(?P<name>[A-Za-z_][\w.]*)\((?P<args>.*)\)(?:\s*->.*)?$")
+_MISSING = object()
+_FILE_SUFFIXES = {"lock", "h5", "hdf5", "py", "md", "so", "json", "txt", "npz", "npy"}
+
+
+def expand(dotted: str) -> list[str]:
+    """``slayer.a.{b, c}.d`` -> ``[slayer.a.b.d, slayer.a.c.d]``."""
+    match = re.search(r"\{([^}]*)\}", dotted)
+    if not match:
+        return [dotted]
+    head, tail = dotted[: match.start()], dotted[match.end() :]
+    return [n for choice in match[1].split(",") for n in expand(head + choice.strip() + tail)]
+
+
+def resolve(dotted: str) -> Any:
+    """The object ``dotted`` names, reached by attribute access from ``import slayer`` only (as a user
+    would after ``import slayer``); raises ``AttributeError``/``ImportError`` if it does not exist."""
+    obj: Any = importlib.import_module("slayer")
+    for part in dotted.split(".")[1:]:
+        obj = getattr(obj, part)
+    return obj
+
+
+def documented_names(spans: Iterable[InlineCode]) -> list[tuple[InlineCode, str, bool]]:
+    """``(span, name, planned)`` for every ``slayer.*`` name in the spans (brace lists expanded)."""
+    found = []
+    for span in spans:
+        for match in _NAME.finditer(span.code):
+            if match[1].rsplit(".", 1)[-1] in _FILE_SUFFIXES:
+                continue  # a file name such as slayer.lock
+            planned = bool(_PLANNED.match(span.code[match.end() :])) or getattr(span, "planned", False)
+            found.extend((span, name, planned) for name in expand("slayer" + match[1]))
+    return found
+
+
+def mark_planned(spans: list[InlineCode], text: str) -> list[InlineCode]:
+    """Mark the spans written as `` `slayer.x` (planned)`` in ``text`` (the marker follows the span)."""
+    lines = text.split("\n")
+    marked = []
+    for span in spans:
+        line = lines[span.line - 1] if 0 < span.line <= len(lines) else ""
+        after = line.split(f"`{span.code}`", 1)[1] if f"`{span.code}`" in line else ""
+        span = _PlannedSpan(span.page, span.code, span.line) if _PLANNED.match(after) else span
+        marked.append(span)
+    return marked
+
+
+class _PlannedSpan(InlineCode):
+    planned = True
+
+
+def check_names(spans: Iterable[InlineCode]) -> list[str]:
+    problems = []
+    for span, name, planned in documented_names(spans):
+        try:
+            resolve(name)
+            exists, error = True, ""
+        except (AttributeError, ImportError) as exc:
+            exists, error = False, f"{type(exc).__name__}: {exc}"
+        if planned and exists:
+            problems.append(f"{span.where}: `{name}` is written as planned but exists now: drop '(planned)'")
+        elif not planned and not exists:
+            problems.append(f"{span.where}: `{name}` does not resolve after `import slayer` ({error})")
+    return problems
+
+
+def _call(code: str) -> ast.Call | None:
+    code = code.strip().rstrip(";")
+    match = _CALL.match(code)
+    if not match:
+        return None
+    try:
+        node = ast.parse(f"{match['name']}({match['args']})", mode="eval").body
+    except SyntaxError:
+        return None
+    return node if isinstance(node, ast.Call) else None
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError):
+        return _MISSING
+
+
+def _signature(obj: Any) -> inspect.Signature | None:
+    target = obj.__init__ if inspect.isclass(obj) and "__init__" in vars(obj) else obj
+    try:
+        return inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+
+
+def _same(default: Any, documented: Any) -> bool:
+    if isinstance(default, (int, float, str, bool, type(None), tuple)):
+        return (type(default) is type(documented) and default == documented) or (
+            isinstance(default, (int, float))
+            and isinstance(documented, (int, float))
+            and not isinstance(default, bool)
+            and not isinstance(documented, bool)
+            and default == documented
+        )
+    return True  # a default the docs cannot write as a literal (an enum, a tensor): names only
+
+
+def signature_problems(call: ast.Call, obj: Any, *, positional_names: bool) -> list[str]:
+    """What in ``call`` (as documented) disagrees with ``obj``'s signature; ``[]`` if it holds."""
+    sig = _signature(obj)
+    if sig is None:
+        return []
+    params = [p for name, p in sig.parameters.items() if name not in ("self", "cls")]
+    by_name = {p.name: p for p in params}
+    var_kw = any(p.kind is p.VAR_KEYWORD for p in params)
+    problems = []
+    if positional_names:
+        positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        for i, arg in enumerate(call.args):
+            if isinstance(arg, ast.Starred) or not isinstance(arg, ast.Name):
+                continue
+            if i >= len(positional):
+                if not any(p.kind is p.VAR_POSITIONAL for p in params):
+                    problems.append(f"argument {i + 1} `{arg.id}` is not a parameter (signature {sig})")
+            elif positional[i].name != arg.id:
+                problems.append(f"argument {i + 1} is `{positional[i].name}` in the code, `{arg.id}` in the docs")
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            continue
+        param = by_name.get(keyword.arg)
+        if param is None:
+            if not var_kw:
+                problems.append(f"no parameter `{keyword.arg}` (signature {sig})")
+            continue
+        documented = _literal(keyword.value)
+        if documented is _MISSING or param.default is inspect.Parameter.empty:
+            continue
+        if not _same(param.default, documented):
+            problems.append(f"`{keyword.arg}` defaults to {param.default!r} in the code, {documented!r} in the docs")
+    return problems
+
+
+def check_calls(spans: Iterable[InlineCode], context: Iterable[str]) -> list[str]:
+    """Calls written in inline code: keyword names and defaults against the code.
+
+    A qualified call (``slayer.axon.delay(...)``) is checked against that object. A bare one
+    (``fill_tensor(...)``, ``Event.to_tensor(...)``) is looked up as an attribute of every name in
+    ``context`` (the ``slayer.*`` names of the page, and their classes) and checked when found; it
+    holds when it matches one of them.
+    """
+    scopes = _scopes(tuple(context))
+    problems = []
+    for span in spans:
+        call = _call(span.code)
+        if call is None:
+            continue
+        name = _dotted(call.func)
+        if name is None:
+            continue
+        if name.startswith("slayer."):
+            try:
+                candidates = [resolve(name)]
+            except (AttributeError, ImportError):
+                continue  # reported by check_names
+        else:
+            candidates = _lookup(scopes, name)
+        found = [signature_problems(call, obj, positional_names=False) for obj in candidates]
+        if found and all(found):
+            problems.append(f"{span.where}: `{span.code}`: " + "; ".join(found[0]))
+    return problems
+
+
+def check_signature_block(block: CodeBlock) -> list[str]:
+    """A ``# signatures of slayer.x`` block: each ``name(...)`` line (continuation lines joined, ``->``
+    results ignored) has the parameter names, order and defaults of ``slayer.x.name``."""
+    module = block.signatures_module
+    try:
+        scope = resolve(module)
+    except (AttributeError, ImportError) as exc:
+        return [f"{block.where}: `{module}` does not resolve ({exc})"]
+    problems = []
+    for line, text in _joined_calls(block):
+        code = text.split("#", 1)[0].strip()
+        call = _call(code.split("->", 1)[0].strip())
+        if call is None:
+            problems.append(f"{block.page}:{line}: not a call signature: {code!r}")
+            continue
+        name = _dotted(call.func)
+        try:
+            obj = scope
+            for part in (name or "?").split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            problems.append(f"{block.page}:{line}: `{module}.{name}` does not exist")
+            continue
+        found = signature_problems(call, obj, positional_names=True)
+        problems.extend(f"{block.page}:{line}: `{name}`: {p}" for p in found)
+    return problems
+
+
+def _joined_calls(block: CodeBlock) -> list[tuple[int, str]]:
+    """Each signature of a block with its continuation lines (open brackets, ``->`` lines) joined."""
+    calls: list[tuple[int, str]] = []
+    depth = 0
+    for k, raw in enumerate(block.code.split("\n")[1:], start=block.line + 1):
+        text = raw.split("#", 1)[0].rstrip()
+        if not text.strip():
+            continue
+        if depth > 0 or text.lstrip().startswith("->"):
+            calls[-1] = (calls[-1][0], calls[-1][1] + " " + text.strip())
+        else:
+            calls.append((k, text.strip()))
+        depth += text.count("(") - text.count(")")
+    return calls
+
+
+@cache
+def _scopes(context: tuple[str, ...]) -> tuple[Any, ...]:
+    scopes: list[Any] = []
+    for name in context:
+        try:
+            obj = resolve(name)
+        except (AttributeError, ImportError):
+            continue
+        scopes.append(obj)
+        if inspect.ismodule(obj):
+            scopes.extend(v for k, v in vars(obj).items() if inspect.isclass(v) and not k.startswith("_"))
+    return tuple(scopes)
+
+
+def _lookup(scopes: tuple[Any, ...], name: str) -> list[Any]:
+    found = []
+    for scope in scopes:
+        obj = scope
+        try:
+            for part in name.split("."):
+                obj = getattr(obj, part)
+        except AttributeError:
+            continue
+        own = getattr(obj, "__module__", "") or ""
+        if callable(obj) and own.startswith("slayer") and not any(obj is f for f in found):
+            found.append(obj)
+    return found
+
+
+@cache
+def _source_text() -> str:
+    files = [p for p in sorted((ROOT / "packages").glob("*/src/**/*")) if p.suffix in (".py", ".cpp", ".h")]
+    return "\n".join(path.read_text(errors="replace") for path in files)
+
+
+def check_env_vars(spans: Iterable[InlineCode], source: str | None = None) -> list[str]:
+    """Every ``SLAYER_*`` variable named on a page is read by the packages' sources."""
+    source = _source_text() if source is None else source
+    problems = []
+    for span in spans:
+        for var in _ENV.findall(span.code):
+            if f'"{var}"' not in source and f"'{var}'" not in source and f"#define {var}" not in source:
+                problems.append(f"{span.where}: {var} is neither read nor defined anywhere in packages/*/src")
+    return problems
+
+
+@cache
+def nox_sessions(noxfile: Path = ROOT / "noxfile.py") -> frozenset[str]:
+    """Names of the functions decorated with ``@nox.session`` in ``noxfile``."""
+    tree = ast.parse(noxfile.read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            for deco in node.decorator_list:
+                target = deco.func if isinstance(deco, ast.Call) else deco
+                if _dotted(target) == "nox.session":
+                    name = node.name
+                    if isinstance(deco, ast.Call):
+                        for kw in deco.keywords:
+                            if kw.arg == "name" and isinstance(kw.value, ast.Constant):
+                                name = kw.value.value
+                    names.add(name)
+    return frozenset(names)
+
+
+def check_nox_sessions(spans: Iterable[InlineCode], sessions: frozenset[str] | None = None) -> list[str]:
+    sessions = nox_sessions() if sessions is None else sessions
+    return [
+        f"{span.where}: `nox -s {name}`: noxfile.py has no session {name!r} (it has {', '.join(sorted(sessions))})"
+        for span in spans
+        for name in _NOX.findall(span.code)
+        if name not in sessions
+    ]
+
+
+def check_paths(spans: Iterable[InlineCode], root: Path = ROOT) -> list[str]:
+    """Repository paths written in inline code exist (``::`` test ids and trailing ``/`` allowed)."""
+    problems = []
+    for span in spans:
+        path = span.code.split("::", 1)[0]
+        exists = (root / path).exists() or any((package / path).exists() for package in root.glob("packages/*"))
+        if _PATH.match(path) and not exists:
+            problems.append(f"{span.where}: `{path}` exists neither in the repository nor in a package")
+    return problems
+
+
+def check_links(text: str, page: Path, root: Path = ROOT) -> list[str]:
+    """Relative links of a page point at files that exist (anchors and URLs are not followed)."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for match in _LINK.finditer(line):
+            target = match["target"].split("#", 1)[0]
+            if not target or re.match(r"^[a-z]+:", target):
+                continue
+            if not (page.parent / target).resolve().exists():
+                problems.append(f"{page.relative_to(root).as_posix()}:{number}: link to {target} that does not exist")
+    return problems
+
+
+def check_page(text: str, page: Path, root: Path = ROOT) -> list[str]:
+    """Every claim check above on one page."""
+    from doc_pages import split_page
+
+    name = page.relative_to(root).as_posix() if page.is_absolute() else page.as_posix()
+    blocks, spans = split_page(text, name)
+    spans = mark_planned(spans, text)
+    context = sorted({n for _, n, planned in documented_names(spans) if not planned})
+    problems = check_names(spans) + check_calls(spans, context) + check_env_vars(spans)
+    problems += check_nox_sessions(spans) + check_paths(spans, root)
+    problems += check_links(text, page if page.is_absolute() else root / page, root)
+    for block in blocks:
+        if block.signatures_module:
+            problems += check_signature_block(block)
+    return problems
