@@ -50,10 +50,14 @@ def expand(dotted: str) -> list[str]:
 
 
 def resolve(dotted: str) -> Any:
-    """The object ``dotted`` names, reached by attribute access from ``import slayer`` only (as a user
-    would after ``import slayer``); raises ``AttributeError``/``ImportError`` if it does not exist."""
+    """The object ``dotted`` names, reached by attribute access from ``import slayer`` (as a user would
+    after ``import slayer``; private modules such as an entry point's ``slayer.io._plugin`` are imported);
+    raises ``AttributeError``/``ImportError`` if it does not exist."""
     obj: Any = importlib.import_module("slayer")
-    for part in dotted.split(".")[1:]:
+    parts = dotted.split(".")
+    for i, part in enumerate(parts[1:], start=1):
+        if part.startswith("_") and not hasattr(obj, part):  # a private module (an entry point's): import it
+            importlib.import_module(".".join(parts[: i + 1]))
         obj = getattr(obj, part)
     return obj
 
@@ -215,8 +219,9 @@ def check_calls(spans: Iterable[InlineCode], context: Iterable[str]) -> list[str
 
 
 def check_signature_block(block: CodeBlock) -> list[str]:
-    """A ``# signatures of slayer.x`` block: each ``name(...)`` line (continuation lines joined, ``->``
-    results ignored) has the parameter names, order and defaults of ``slayer.x.name``."""
+    """A ``# signatures of slayer.x`` block: each ``name(params)`` line (continuation lines joined, ``->``
+    results ignored) has the parameter names, order, kinds (``*``) and defaults of ``slayer.x.name``; a bare
+    ``name`` line names something that exists."""
     module = block.signatures_module
     try:
         scope = resolve(module)
@@ -224,21 +229,56 @@ def check_signature_block(block: CodeBlock) -> list[str]:
         return [f"{block.where}: `{module}` does not resolve ({exc})"]
     problems = []
     for line, text in _joined_calls(block):
-        code = text.split("#", 1)[0].strip()
-        call = _call(code.split("->", 1)[0].strip())
-        if call is None:
-            problems.append(f"{block.page}:{line}: not a call signature: {code!r}")
-            continue
-        name = _dotted(call.func)
+        code = text.split("#", 1)[0].split("->", 1)[0].strip()
+        match = _CALL.match(code) or re.fullmatch(r"(?P<name>[A-Za-z_][\w.]*)(?P<args>)", code)
         try:
-            obj = scope
-            for part in (name or "?").split("."):
-                obj = getattr(obj, part)
-        except AttributeError:
-            problems.append(f"{block.page}:{line}: `{module}.{name}` does not exist")
+            params = ast.parse(f"def f({match['args']}): pass").body[0].args if match else None
+        except SyntaxError:
+            params = None
+        if params is None:
+            problems.append(f"{block.page}:{line}: not a signature: {code!r}")
             continue
-        found = signature_problems(call, obj, positional_names=True)
-        problems.extend(f"{block.page}:{line}: `{name}`: {p}" for p in found)
+        name = match["name"]
+        try:  # relative to the block's module, or absolute (slayer.utils.quantize)
+            obj = resolve(name) if name.startswith("slayer.") else scope
+            for part in [] if name.startswith("slayer.") else name.split("."):
+                obj = getattr(obj, part)
+        except (AttributeError, ImportError):
+            problems.append(f"{block.page}:{line}: `{name}` does not exist in `{module}`")
+            continue
+        if "(" in code:
+            problems.extend(f"{block.page}:{line}: `{name}`: {p}" for p in parameter_problems(params, obj))
+    return problems
+
+
+def parameter_problems(documented: ast.arguments, obj: Any) -> list[str]:
+    """Where a documented parameter list (``a, b=1, *, c``) disagrees with ``obj``'s signature."""
+    sig = _signature(obj)
+    if sig is None:
+        return []
+    actual = [p for name, p in sig.parameters.items() if name not in ("self", "cls")]
+    if any(p.kind is p.VAR_POSITIONAL for p in actual) and not documented.kwonlyargs:
+        return []  # (*args) functions such as autograd.Function.apply: the docs name what they mean
+    positional = documented.posonlyargs + documented.args
+    defaults = [None] * (len(positional) - len(documented.defaults)) + list(documented.defaults)
+    rows = [(a.arg, d, False) for a, d in zip(positional, defaults)]
+    rows += [(a.arg, d, True) for a, d in zip(documented.kwonlyargs, documented.kw_defaults)]
+    code_rows = [(p.name, p.default, p.kind is p.KEYWORD_ONLY) for p in actual if p.kind not in (p.VAR_KEYWORD,)]
+    if [r[0] for r in rows] != [r[0] for r in code_rows]:
+        return [
+            f"parameters are ({', '.join(r[0] for r in code_rows)}) in the code, ({', '.join(r[0] for r in rows)})"
+            " in the docs"
+        ]
+    problems = []
+    for (name, doc_default, doc_kwonly), (_, default, kwonly) in zip(rows, code_rows):
+        if doc_kwonly != kwonly:
+            problems.append(f"`{name}` is {'' if kwonly else 'not '}keyword-only in the code")
+        if (doc_default is None) != (default is inspect.Parameter.empty):
+            problems.append(f"`{name}` has {'no ' if default is inspect.Parameter.empty else 'a '}default in the code")
+        elif doc_default is not None:
+            value = _literal(doc_default)
+            if value is not _MISSING and not _same(default, value):
+                problems.append(f"`{name}` defaults to {default!r} in the code, {value!r} in the docs")
     return problems
 
 
@@ -333,13 +373,42 @@ def check_nox_sessions(spans: Iterable[InlineCode], sessions: frozenset[str] | N
     ]
 
 
+def first_party_dependencies(dist: str, root: Path = ROOT) -> set[str]:
+    """The slayer distributions ``dist`` needs (recursively), from the packages' pyproject.toml files."""
+    import tomllib
+
+    declared = tomllib.loads((root / "packages" / dist / "pyproject.toml").read_text())["project"]["dependencies"]
+    direct = {
+        m[0] for d in declared if (m := re.findall(r"^(slayer-[a-z]+)", d)) and (root / "packages" / m[0]).is_dir()
+    }
+    return direct.union(*(first_party_dependencies(d, root) for d in direct))
+
+
+def check_local_installs(spans: Iterable[InlineCode], root: Path = ROOT) -> list[str]:
+    """A ``pip install ./packages/a ./packages/b`` line lists every first-party package those need: pip cannot
+    find an unpublished sibling on an index. A line ending in ``...`` lists examples only."""
+    problems = []
+    for span in spans:
+        if "pip install" not in span.code or "..." in span.code:
+            continue
+        listed = set(re.findall(r"(?:^|[\s=])(?:\./)?packages/(slayer-[a-z]+)", span.code))
+        missing = set().union(*(first_party_dependencies(d, root) for d in listed)) - listed
+        if missing:
+            problems.append(
+                f"{span.where}: `pip install` of {', '.join(sorted(listed))} also needs "
+                f"{', '.join(sorted(missing))} from packages/ (not on an index)"
+            )
+    return problems
+
+
 def check_paths(spans: Iterable[InlineCode], root: Path = ROOT) -> list[str]:
     """Repository paths written in inline code exist (``::`` test ids and trailing ``/`` allowed)."""
     problems = []
     for span in spans:
         path = span.code.split("::", 1)[0]
-        exists = (root / path).exists() or any((package / path).exists() for package in root.glob("packages/*"))
-        if _PATH.match(path) and not exists:
+        if not _PATH.match(path):
+            continue
+        if not ((root / path).exists() or any((package / path).exists() for package in root.glob("packages/*"))):
             problems.append(f"{span.where}: `{path}` exists neither in the repository nor in a package")
     return problems
 
@@ -366,7 +435,7 @@ def check_page(text: str, page: Path, root: Path = ROOT) -> list[str]:
     spans = mark_planned(spans, text)
     context = sorted({n for _, n, planned in documented_names(spans) if not planned})
     problems = check_names(spans) + check_calls(spans, context) + check_env_vars(spans)
-    problems += check_nox_sessions(spans) + check_paths(spans, root)
+    problems += check_nox_sessions(spans) + check_paths(spans, root) + check_local_installs(spans, root)
     problems += check_links(text, page if page.is_absolute() else root / page, root)
     for block in blocks:
         if block.signatures_module:

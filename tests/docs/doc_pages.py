@@ -22,7 +22,7 @@ NOT_RUN = re.compile(r"#\s*not run:\s*(?P<reason>\S.*)$")
 SIGNATURES = re.compile(r"#\s*signatures of\s+(?P<module>slayer[\w.]*)\s*$")
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\n]*)$")
-_INLINE = re.compile(r"(?<!`)(`+)(?!`)(?P<code>.+?)(?<!`)\1(?!`)")
+_INLINE = re.compile(r"(?<!`)(`+)(?!`)(?P<code>(?:(?!\n\s*\n).)+?)(?<!`)\1(?!`)", re.S)
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,12 @@ def split_page(text: str, page: str = "<page>") -> tuple[list[CodeBlock], list[I
     blocks: list[CodeBlock] = []
     spans: list[InlineCode] = []
     lines = text.split("\n")
+    prose: list[str] = []  # lines outside fences; fenced lines blanked so offsets keep their line numbers
     i = 0
     while i < len(lines):
         fence = _FENCE.match(lines[i])
         if not fence:
-            spans.extend(InlineCode(page, m["code"].strip(), i + 1) for m in _INLINE.finditer(lines[i]))
+            prose.append(lines[i])
             i += 1
             continue
         marker, language = fence["fence"], fence["info"].strip().split(" ")[0].lower()
@@ -106,8 +107,13 @@ def split_page(text: str, page: str = "<page>") -> tuple[list[CodeBlock], list[I
         while i < len(lines) and not lines[i].strip().startswith(marker):
             body.append(lines[i][len(fence["indent"]) :] if lines[i].startswith(fence["indent"]) else lines[i])
             i += 1
+        prose.extend([""] * (i + 1 - len(prose)))
         i += 1  # the closing fence (a block left open runs to the end of the page)
         blocks.append(CodeBlock(page, language, "\n".join(body) + "\n", start + 1))
         if language not in ("python", "py"):
             spans.extend(InlineCode(page, line.strip(), start + 1 + k) for k, line in enumerate(body) if line.strip())
-    return blocks, spans
+    joined = "\n".join(prose)
+    for match in _INLINE.finditer(joined):  # a span may wrap onto the next line, as markdown allows
+        code = " ".join(match["code"].split())
+        spans.append(InlineCode(page, code, joined.count("\n", 0, match.start()) + 1))
+    return blocks, sorted(spans, key=lambda span: span.line)
