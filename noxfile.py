@@ -1,4 +1,4 @@
-"""Every workflow of the slayer monorepo: ``nox -s tests``, ``demo``, ``lint``, ``build``, ``bench``.
+"""Every workflow of the slayer monorepo: ``nox -s tests``, ``demo``, ``lint``, ``build``, ``bench``, ``docs``.
 
 Sessions use the virtualenv/pip backend (uv and poetry would pull a multi-GB CUDA torch) and
 install torch through ``constraints/ci.txt`` so CI gets the pinned CPU build. First-party
@@ -38,6 +38,10 @@ TEST_ONLY: dict[str, tuple[str, ...]] = {"slayer-core": ("triton>=3.2",), "slaye
 PEERS = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
 #: what the cross-package tests need beyond the five packages
 INTEGRATION_EXTRAS = ("matplotlib>=3.7", "hatchling>=1.21", "tqdm>=4")
+#: extras of the five packages in the cross-package tests (tests/docs runs the docs' tonic snippets)
+INTEGRATION_PACKAGE_EXTRAS: dict[str, str] = {"slayer-io": "[plot,tonic]"}
+#: the documentation site's tools (nox -s docs)
+DOCS_TOOLS = ("mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocstrings[python]>=0.26")
 
 
 def _first_party_deps(dist: str) -> list[str]:
@@ -74,7 +78,8 @@ def tests(session: nox.Session, package: str) -> None:
     ``integration``: the cross-package tests in ``tests/`` with everything installed."""
     env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1"}
     if package == "integration":
-        session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+        packages = (str(PACKAGES / d) + INTEGRATION_PACKAGE_EXTRAS.get(d, "") for d in DISTRIBUTIONS)
+        session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *packages)
         session.run("python", "-m", "slayer", "plugins")
         session.run("pytest", "tests", *session.posargs, env=env, success_codes=[0, 5])
         return
@@ -149,6 +154,17 @@ def demo(session: nox.Session) -> None:
     session.install(*CONSTRAINTS, "matplotlib>=3.7", "tqdm>=4", *(str(PACKAGES / d) for d in DISTRIBUTIONS))
     session.run("python", "-m", "slayer", "plugins")
     session.run("python", str(ROOT / "tutorials" / "demo.py"), *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site in build/site: the pages, the tutorials with their pictures and an API reference
+    from the docstrings (docs/site/stage.py, then mkdocs with mkdocstrings); any warning fails the build."""
+    session.install(*CONSTRAINTS, *DOCS_TOOLS, "matplotlib>=3.7", *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+    env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1", "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"}
+    session.run("python", str(ROOT / "docs" / "site" / "stage.py"), str(ROOT / "build" / "site-src"), env=env)
+    session.run("mkdocs", "build", "--strict", "-f", str(ROOT / "docs" / "site" / "mkdocs.yml"), env=env)
+    session.log(f"site: {ROOT / 'build' / 'site' / 'index.html'}")
 
 
 @nox.session
