@@ -40,7 +40,8 @@ class Neuron(AdaptiveThreshold, base.Neuron):
 
     >>> import torch, slayer
     >>> neuron = slayer.neuron.alif.Neuron(
-    ...     threshold=1.0, threshold_step=0.5, current_decay=0.5, voltage_decay=0.5, threshold_decay=0.1, refractory_decay=0.5
+    ...     threshold=1.0, threshold_step=0.5, current_decay=0.5, voltage_decay=0.5,
+    ...     threshold_decay=0.1, refractory_decay=0.5,
     ... )
     >>> x = torch.full((1, 1, 12), 0.5)  # constant drive
     >>> neuron(x)[0, 0]  # the threshold adapts: later spikes come further apart
