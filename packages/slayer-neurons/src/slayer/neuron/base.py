@@ -253,7 +253,9 @@ class Neuron(CoreNeuron):
 
     @property
     def _model_name(self) -> str:
-        return f"{type(self).__module__.rsplit('.', 1)[-1]}.{type(self).__qualname__}"
+        # "cuba.Neuron": the registry name, which for built-ins is also the module's
+        model = getattr(type(self), "name", None) or type(self).__module__.rsplit(".", 1)[-1]
+        return f"{model}.{type(self).__qualname__}"
 
     def _get_name(self) -> str:
         # nn.Module's repr uses this: "cuba.Neuron(...)" says which of the seven Neuron classes it is.
@@ -451,6 +453,13 @@ class Neuron(CoreNeuron):
             return per_channel_granularity({"threshold": device_params["vThMant"] / scale, **decays})
         return super().params_from_device(device_params, scale)  # raises: the model must define it
 
+    def neuron_view(self, parameter: torch.Tensor) -> torch.Tensor:
+        """A parameter (``(1,)``, ``(C,)`` or ``S``, by granularity) shaped to broadcast against a state
+        ``(N, *S)``: ``(C,)`` becomes ``(C, 1, ..., 1)``. Needs the neuron shape (after the first input)."""
+        if self.shape is None:
+            raise RuntimeError(f"{self._model_name}: the neuron shape is known only after the first input")
+        return parameter.reshape(parameter.shape + (1,) * (len(self.shape) - parameter.dim()))
+
     def surrogate_rho(self) -> tuple[float, float]:
         """``(tau_rho, scale_rho)`` of this neuron's spike function: ``tau_grad * threshold`` and ``scale_grad``
         times the multipliers of the class attribute ``surrogate``."""
@@ -512,6 +521,8 @@ def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Ten
 __all__ = [
     "DECAY_SCALE",
     "SPIKING_BLOCK_TYPES",
+    "Granularity",
+    "InitialValue",
     "Neuron",
     "from_hardware",
     "per_channel_granularity",
