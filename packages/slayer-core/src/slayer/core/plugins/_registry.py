@@ -202,7 +202,8 @@ class Registry:
         table: dict[str, Registration] = {}
         for plugin_name, result in self._call_each(pm, kind.hook):
             info = infos.get(plugin_name)
-            source = f"distribution {info.distribution} {info.version}".strip() if info else "registered in-process"
+            in_process = info is None or info.status == "in-process"
+            source = "registered in-process" if in_process else f"distribution {info.distribution} {info.version}"
             where = f"slayer plugin {plugin_name!r} ({source})"
             if isinstance(result, _HookFailure):
                 # Hooks import their modules lazily: a failure here is a broken plugin, skipped
