@@ -21,6 +21,7 @@ nox.options.sessions = ["tests", "lint", "build"]
 ROOT = Path(__file__).parent
 CONSTRAINTS = ("-c", str(ROOT / "constraints" / "ci.txt"))
 PACKAGES = ROOT / "packages"
+PLUGIN_TUTORIAL = ROOT / "tutorials" / "plugin"
 
 #: distribution -> extras installed for its tests (its dependencies come from its pyproject.toml)
 DISTRIBUTIONS: dict[str, str] = {
@@ -72,11 +73,22 @@ def _local_requirements(dist: str, extras: str = "") -> list[str]:
 
 
 @nox.session
-@nox.parametrize("package", [*DISTRIBUTIONS, "integration"])
+@nox.parametrize("package", [*DISTRIBUTIONS, "integration", "plugin-tutorial"])
 def tests(session: nox.Session, package: str) -> None:
     """Each package's tests in a venv holding only it and its declared dependencies; then
-    ``integration``: the cross-package tests in ``tests/`` with everything installed."""
+    ``integration``: the cross-package tests in ``tests/`` with everything installed; then
+    ``plugin-tutorial``: the third-party package in ``tutorials/plugin`` installed (non-editable) into a clean
+    venv with only what it declares, and its own tests, which find it through its entry point."""
     env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    if package == "plugin-tutorial":
+        session.install(*CONSTRAINTS, *TEST_TOOLS, *_local_requirements("slayer-blocks"), str(PLUGIN_TUTORIAL))
+        session.run("python", "-m", "slayer", "plugins", env={"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "0"})
+        session.chdir(session.create_tmp())
+        tests_dir = str(PLUGIN_TUTORIAL / "tests")
+        session.run(
+            "pytest", "-p", "no:cacheprovider", tests_dir, *session.posargs, env={"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "0"}
+        )
+        return
     if package == "integration":
         packages = (str(PACKAGES / d) + INTEGRATION_PACKAGE_EXTRAS.get(d, "") for d in DISTRIBUTIONS)
         session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *packages)

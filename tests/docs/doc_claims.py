@@ -402,14 +402,18 @@ def check_local_installs(spans: Iterable[InlineCode], root: Path = ROOT) -> list
 
 
 def check_paths(spans: Iterable[InlineCode], root: Path = ROOT) -> list[str]:
-    """Repository paths written in inline code exist (``::`` test ids and trailing ``/`` allowed)."""
+    """Repository paths written in inline code exist, from the root, the page's folder or a package's
+    (``::`` test ids and trailing ``/`` allowed)."""
     problems = []
     for span in spans:
         path = span.code.split("::", 1)[0]
         if not _PATH.match(path):
             continue
-        if not ((root / path).exists() or any((package / path).exists() for package in root.glob("packages/*"))):
-            problems.append(f"{span.where}: `{path}` exists neither in the repository nor in a package")
+        bases = [root, (root / span.page).parent, *root.glob("packages/*")]  # the repository, the page, a package
+        if not any((base / path).exists() for base in bases):
+            problems.append(
+                f"{span.where}: `{path}` exists neither in the repository, beside the page nor in a package"
+            )
     return problems
 
 

@@ -74,7 +74,7 @@ def test_blocks_of_a_page_share_a_namespace_and_marked_blocks_do_not_run(tmp_pat
         ("```bash\npython -m nox -s benchmark\n```", "noxfile.py has no session 'benchmark'"),
         (
             "See `packages/slayer-core/tests/test_nothing.py`.",
-            "`packages/slayer-core/tests/test_nothing.py` exists neither",
+            "`packages/slayer-core/tests/test_nothing.py` exists neither in the repository, beside the page",
         ),
         ("See [the guide](no-such-page.md).", "link to no-such-page.md that does not exist"),
         (

@@ -34,6 +34,7 @@ SUBPACKAGES: dict[str, str] = {
     "dendrite": "slayer-synapse",
     "io": "slayer-io",
     "block": "slayer-blocks",
+    "testing": "slayer-blocks",
 }
 
 __all__ = sorted(SUBPACKAGES)

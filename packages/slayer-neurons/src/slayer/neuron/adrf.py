@@ -93,6 +93,7 @@ class Neuron(AdaptiveThreshold, ResonateAndFire):
         self._clamp_adaptive_decays()
 
     device_type = "ADRF_PHASE"
+    surrogate = SURROGATE
 
     @property
     def device_params(self) -> dict[str, Any]:

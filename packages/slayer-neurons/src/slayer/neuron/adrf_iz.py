@@ -34,6 +34,7 @@ class Neuron(adrf.Neuron):
 
     name = "adrf_iz"
     device_type = "ADRF_IZHIKEVICH"
+    surrogate = SURROGATE
 
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> adrf.Traces:
         """``(real, imag, threshold, refractory)`` traces, each ``(N, *S, T)``."""

@@ -51,6 +51,7 @@ class Neuron(AdaptiveThreshold, base.Neuron):
     name = "alif"
     complex = False
     device_type = "ALIF"
+    surrogate = SURROGATE
     block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
 
     def __init__(

@@ -50,6 +50,7 @@ class Neuron(base.Neuron):
     name = "cuba"
     complex = False
     device_type = "CUBA"
+    surrogate = SURROGATE
     block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
 
     def __init__(

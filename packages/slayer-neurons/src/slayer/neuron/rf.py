@@ -47,6 +47,7 @@ class Neuron(ResonateAndFire):
 
     name = "rf"
     device_type = "RF_PHASE"
+    surrogate = SURROGATE
 
     @property
     def device_params(self) -> dict[str, Any]:

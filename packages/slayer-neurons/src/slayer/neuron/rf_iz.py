@@ -37,6 +37,7 @@ class Neuron(rf.Neuron):
 
     name = "rf_iz"
     device_type = "RF_IZHIKEVICH"
+    surrogate = SURROGATE
 
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(real, imag)`` traces ``(N, *S, T)`` (pre-reset values at a spike)."""

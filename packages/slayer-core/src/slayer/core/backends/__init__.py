@@ -11,6 +11,7 @@ from ._backend import KERNEL_NAMES as KERNEL_NAMES
 from ._backend import Backend as Backend
 from ._select import BACKEND_ENV as BACKEND_ENV
 from ._select import BackendSelectionError as BackendSelectionError
+from ._select import UnknownKernelError as UnknownKernelError
 from ._select import clear_cache as clear_cache
 from ._select import select_backend as select_backend
 from ._select import select_kernel as select_kernel
@@ -23,6 +24,7 @@ __all__ = [
     "KERNEL_NAMES",
     "Backend",
     "BackendSelectionError",
+    "UnknownKernelError",
     "clear_cache",
     "select_backend",
     "select_kernel",
