@@ -66,6 +66,7 @@ class InlineCode:
     page: str
     code: str
     line: int
+    followed_by: str = ""  # the page's text right after the span (for markers such as "(planned)")
 
     @property
     def where(self) -> str:
@@ -115,5 +116,6 @@ def split_page(text: str, page: str = "<page>") -> tuple[list[CodeBlock], list[I
     joined = "\n".join(prose)
     for match in _INLINE.finditer(joined):  # a span may wrap onto the next line, as markdown allows
         code = " ".join(match["code"].split())
-        spans.append(InlineCode(page, code, joined.count("\n", 0, match.start()) + 1))
+        line = joined.count("\n", 0, match.start()) + 1
+        spans.append(InlineCode(page, code, line, joined[match.end() : match.end() + 40].split("\n", 1)[0]))
     return blocks, sorted(spans, key=lambda span: span.line)

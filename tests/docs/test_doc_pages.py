@@ -8,6 +8,8 @@ from doc_claims import check_page
 from doc_pages import ROOT, page_name, pages, split_page
 from doc_snippets import run_blocks
 
+from slayer.core import plugins
+
 PAGES = pages()
 
 
@@ -23,7 +25,10 @@ def test_python_blocks_run(page, tmp_path, monkeypatch):
     python = [b for b in blocks if b.language in ("python", "py")]
     if not any(b.runs for b in python):
         pytest.skip("no runnable Python block")
-    run_blocks(python, tmp_path)
+    try:
+        run_blocks(python, tmp_path)
+    finally:
+        plugins.reset()  # a page may register a plugin in-process (docs/plugins.md): keep it out of other tests
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_name)

@@ -58,7 +58,8 @@ def entry_points() -> dict[str, object]:
     from slayer.block import block_types
     from slayer.core.plugins import registry
 
-    found: dict[str, object] = {f"neuron {name}": reg.obj for name, reg in registry().get("neurons").items()}
+    neurons = registry().get("neurons").items()  # slayer's own models (not ones a test registered in-process)
+    found: dict[str, object] = {f"neuron {n}": r.obj for n, r in neurons if r.obj.__module__.startswith("slayer.")}
     synapses = {name: getattr(slayer.synapse, name) for name in slayer.synapse.__all__}
     found.update({f"synapse {name}": obj for name, obj in synapses.items() if inspect.isclass(obj)})
     found.update({f"block type {name}": cls for name, cls in block_types().items()})
