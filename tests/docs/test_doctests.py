@@ -58,10 +58,10 @@ def entry_points() -> dict[str, object]:
     from slayer.block import block_types
     from slayer.core.plugins import registry
 
-    neurons = registry().get("neurons").items()  # slayer's own models (not ones a test registered in-process)
-    found: dict[str, object] = {f"neuron {n}": r.obj for n, r in neurons if r.obj.__module__.startswith("slayer.")}
-    synapses = {name: getattr(slayer.synapse, name) for name in slayer.synapse.__all__}
-    found.update({f"synapse {name}": obj for name, obj in synapses.items() if inspect.isclass(obj)})
+    found: dict[str, object] = {}
+    for kind in ("neurons", "synapses"):  # slayer's own (not what a test registered in-process)
+        registered = registry().get(kind).items()
+        found.update({f"{kind} {n}": r.obj for n, r in registered if r.obj.__module__.startswith("slayer.")})
     found.update({f"block type {name}": cls for name, cls in block_types().items()})
     found.update({f"reader {name}": getattr(slayer.io, name) for name in slayer.io.__all__ if name.startswith("read_")})
     return found
@@ -69,7 +69,6 @@ def entry_points() -> dict[str, object]:
 
 #: entry points whose example cannot run in CI: reason
 NO_EXAMPLE = {
-    "synapse SynapseBase": "the base class of the synapses (each subclass has an example)",
     "reader read_aedat4": "needs an AEDAT4 recording (dv-processing writes one: packages/slayer-io/tests)",
     "reader read_aedat4_array": "needs an AEDAT4 recording (dv-processing writes one: packages/slayer-io/tests)",
 }
@@ -77,9 +76,8 @@ NO_EXAMPLE = {
 
 def test_main_entry_points_have_examples():
     points = entry_points()
-    assert {"neuron cuba", "neuron sigma_delta", "synapse Dense", "block type KWTA", "reader read_1d_spikes"} <= set(
-        points
-    )
+    expected = {"neurons cuba", "neurons sigma_delta", "synapses dense", "synapses complex_unpool", "block type KWTA"}
+    assert expected | {"reader read_1d_spikes"} <= set(points)
     missing = [name for name, obj in points.items() if ">>>" not in (inspect.getdoc(obj) or "")]
     assert sorted(set(missing) - set(NO_EXAMPLE)) == []
 
