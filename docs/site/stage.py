@@ -5,7 +5,7 @@ packages/*/README.md); this script copies them into one mkdocs source folder (an
 sources into ``site-python`` beside it, for the API pages), rewrites their relative
 links to the staged places (a link to a repository file that is not a page becomes inline code), renders
 the neuron-dynamics tutorial's pictures into its page, and writes one API reference page per
-distribution, generated from the docstrings by mkdocstrings.
+distribution (every public module it ships), generated from the docstrings by mkdocstrings.
 
     python docs/site/stage.py OUT_DIR [--no-pictures]
 """
@@ -22,32 +22,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: API reference: page -> (title, modules documented on it)
-API = {
-    "core": (
-        "slayer-core",
-        [
-            "slayer",
-            "slayer.core",
-            "slayer.core.backends",
-            "slayer.core.dynamics",
-            "slayer.spike",
-            "slayer.utils",
-            "slayer.utils.filter",
-            "slayer.utils.time",
-        ],
-    ),
-    "neurons": (
-        "slayer-neurons",
-        [
-            "slayer.neuron",
-            *(f"slayer.neuron.{m}" for m in ("cuba", "alif", "rf", "rf_iz", "adrf", "adrf_iz", "sigma_delta", "norm")),
-        ],
-    ),
-    "synapse": ("slayer-synapse", ["slayer.synapse", "slayer.synapse.complex", "slayer.axon", "slayer.dendrite"]),
-    "io": ("slayer-io", ["slayer.io", "slayer.io.dense", "slayer.io.cache", "slayer.io.filters", "slayer.io.plot"]),
-    "blocks": ("slayer-blocks", ["slayer.block"]),
-}
 _LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s#]*)(?P<anchor>#[^)\s]*)?\)")
 
 
@@ -87,6 +61,18 @@ def tutorial_pictures(out: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def public_modules(dist: Path) -> list[str]:
+    """The public modules a distribution ships (no part starting with ``_``), parents first."""
+    src = dist / "src"
+    found = []
+    for path in sorted(src.glob("slayer/**/*.py")):
+        parts = path.relative_to(src).with_suffix("").parts
+        parts = parts[:-1] if parts[-1] == "__init__" else parts
+        if not any(part.startswith("_") for part in parts):
+            found.append(".".join(parts))
+    return found
+
+
 def api_page(title: str, modules: list[str]) -> str:
     lines = [f"# API: {title}", ""]
     for module in modules:
@@ -113,8 +99,9 @@ def stage(out: Path, pictures: bool = True) -> None:
         (out / target).parent.mkdir(parents=True, exist_ok=True)
         (out / target).write_text(text)
     (out / "api").mkdir(parents=True, exist_ok=True)
-    for name, (title, modules) in API.items():
-        (out / "api" / f"{name}.md").write_text(api_page(title, modules))
+    for dist in sorted((ROOT / "packages").glob("*/src/slayer")):
+        dist = dist.parents[1]
+        (out / "api" / f"{dist.name}.md").write_text(api_page(dist.name, public_modules(dist)))
 
 
 if __name__ == "__main__":
