@@ -8,8 +8,7 @@ are imported on first attribute access.
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from slayer.core.submodules import lazy_submodules
 
 from .quantization import MODE as QUANTIZE_MODE
 from .quantization import quantize as quantize
@@ -21,10 +20,4 @@ __all__ = ["QUANTIZE_MODE", "quantize", "quantize_8bit", "quantize_hook_fx"]
 # imported lazily; "quantization" is listed for completeness (already imported above)
 _SUBMODULES = ("filter", "time", "quantization", "int_utils")
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'slayer.utils' has no attribute {name!r}")
+__getattr__ = lazy_submodules(__name__, _SUBMODULES)
