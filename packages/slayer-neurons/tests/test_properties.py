@@ -122,8 +122,6 @@ def test_outputs_keep_shape_and_dtype_and_nan_stays_in_its_neuron(model, shape, 
     seed=st.integers(0, 2**16),
 )
 def test_chunked_runs_equal_one_long_run(model, steps, cuts, dtype, seed):
-    if dtype == torch.bfloat16 and model in ("rf", "adrf"):
-        dtype = torch.float32  # documented limit: phase models carry the spike's previous imaginary value in bf16
     gen = torch.Generator().manual_seed(seed)
     x = (torch.rand((2, 3, steps), generator=gen) * 1.5 - 0.25).to(dtype)
     long, chunked = _make(model, True), _make(model, True)

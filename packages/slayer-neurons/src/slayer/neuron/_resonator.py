@@ -90,6 +90,7 @@ class ResonateAndFire(base.Neuron):
         self.register_neuron_parameters({"sin_decay": float(sin), "cos_decay": float(cos)}, "_init_resonator")
         self.register_state("real_state")
         self.register_state("imag_state")
+        self._exact_next_imag: torch.Tensor | None = None
 
     def _init_resonator(self, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         period, decay = self._initial_resonator["period"], self._initial_resonator["decay"]
@@ -155,9 +156,24 @@ class ResonateAndFire(base.Neuron):
         """``(real, imag, next_real, next_imag)`` of the resonator from the stored ``real_state`` and the
         given ``imag_state`` (``(N, *S)``); ``reset`` is the Izhikevich threshold or ``None``."""
         real_state = self._state("real_state", real_in)
-        return resonator(
+        traces = resonator(
             real_in, imag_in, self.sin_decay, self.cos_decay, real_state, imag_state, reset, s_scale=self.s_scale
         )
+        self._exact_next_imag = traces[3]  # for _carried_imag: float32 even for a half-precision input
+        return traces
+
+    def _carried_imag(self, imag: torch.Tensor, imag_last: torch.Tensor) -> torch.Tensor:
+        """The ``imag_state`` a phase spike carries to the next call: the last imaginary output (the next
+        call's "previous imag"), as the resonator's exact state where that rounds to it, so a half-precision
+        stream continues from the exact state (chunked == long); the sign the spike test reads is the same.
+        ``imag_last`` (unchanged) for an empty time axis."""
+        exact, self._exact_next_imag = self._exact_next_imag, None
+        if not imag.shape[-1]:
+            return imag_last
+        last = imag[..., -1]
+        if exact is None or exact.shape != last.shape or exact.dtype == last.dtype:
+            return last
+        return torch.where(exact.to(last.dtype) == last, exact, last.to(exact.dtype))
 
     def readout(self, input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """The imaginary resonator trace ``(N, *S, T)`` without any reset (an ``Affine`` read-out)."""

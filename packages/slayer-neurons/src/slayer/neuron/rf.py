@@ -75,7 +75,7 @@ class Neuron(ResonateAndFire):
         spikes = complex_spike.Spike.apply(
             real, imag, self.threshold, tau_rho, scale_rho, self.graded_spike, imag_last, 1
         )
-        self._store_state(imag_state=imag[..., -1] if imag.shape[-1] else imag_last)  # T = 0: unchanged
+        self._store_state(imag_state=self._carried_imag(imag, imag_last))
         return spikes
 
 
