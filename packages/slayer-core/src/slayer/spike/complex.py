@@ -95,9 +95,12 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         return grad_real, grad_imag, grad_threshold, None, None, None, None, None
 
 
-def _align_imag_last(imag_last: Tensor | None, real: Tensor) -> Tensor | None:
+def _align_imag_last(imag_last: Tensor | float | None, real: Tensor) -> Tensor | None:
     if imag_last is None:
         return None
+    if isinstance(imag_last, (int, float)) and not isinstance(imag_last, bool):
+        # lava-dl's tutorials pass a plain 0 (the real Spike.apply's voltage_last takes one too)
+        return real.new_full((), float(imag_last))
     check_state(imag_last, "imag_last")
     state_shape = tuple(real.shape[:-1])
     if not broadcasts_to(tuple(imag_last.shape), state_shape):
@@ -115,7 +118,7 @@ def phase_spike(
     tau_rho: float | Tensor,
     scale_rho: float | Tensor,
     graded: bool = False,
-    imag_last: Tensor | None = None,
+    imag_last: Tensor | float | None = None,
     scale: float | Tensor = 1.0,
 ) -> Tensor:
     """Phase spikes: ``re[t] >= threshold`` and ``im[t-1] < 0 <= im[t]``.
@@ -128,7 +131,8 @@ def phase_spike(
         tau_rho: surrogate width ``a`` (> 0). scale_rho: surrogate height. Not differentiated.
         graded: emit ``real / scale`` instead of 1 at spikes.
         imag_last: ``im`` of the step before ``t = 0``, shape ``(N, C[, H, W])`` (or
-            broadcastable to it); zeros when ``None``. Receives no gradient.
+            broadcastable to it) or a number for every neuron; zeros when ``None``. Receives
+            no gradient.
         scale: divisor of graded spikes (non-zero).
 
     Returns:
@@ -162,7 +166,7 @@ class Spike:
         tau_rho: float | Tensor,
         scale_rho: float | Tensor,
         graded_spike: bool = False,
-        imag_last: Tensor | None = None,
+        imag_last: Tensor | float | None = None,
         scale: float | Tensor = 1.0,
     ) -> Tensor:
         return phase_spike(real, imag, threshold, tau_rho, scale_rho, graded_spike, imag_last, scale)
