@@ -123,3 +123,32 @@ def test_shape_errors():
         Sigma()(torch.zeros(3, 4))
     with pytest.raises(ValueError, match="threshold must be finite and >= 0"):
         Delta(threshold=-1)
+
+
+def test_persistent_sigma_adds_the_carried_sum_after_the_cumsum():
+    # lava-dl's order, bit for bit, for any float input: y = cumsum(chunk) + s
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 40)
+    sigma = Sigma(persistent_state=True)
+    carried = torch.zeros(2, 3)
+    for chunk in torch.split(x, 10, dim=-1):
+        expected = torch.cumsum(chunk, dim=-1) + carried.unsqueeze(-1)
+        out = sigma(chunk)
+        assert torch.equal(out, expected)
+        carried = expected[..., -1]
+
+
+def test_chunked_sigma_equals_long_run_exactly_when_additions_are_exact():
+    torch.manual_seed(1)
+    # on the 2**-12 grid with sums far below 2**12: every float32 addition is exact
+    on_grid = torch.randint(-4096, 4096, (4, 8, 40)).float() / 4096
+    off_grid = torch.randn(4, 8, 40) * 3.3
+
+    def chunked(x):
+        sigma = Sigma(persistent_state=True)
+        return torch.cat([sigma(chunk) for chunk in torch.split(x, 10, dim=-1)], dim=-1)
+
+    assert torch.equal(chunked(on_grid), torch.cumsum(on_grid, dim=-1))
+    difference = (chunked(off_grid) - torch.cumsum(off_grid, dim=-1)).abs()
+    assert difference.max() > 0  # off the grid the grouping shows: only rounding, not a wrong sum
+    torch.testing.assert_close(chunked(off_grid), torch.cumsum(off_grid, dim=-1), rtol=0, atol=1e-5)
