@@ -7,63 +7,59 @@ import math
 import torch
 from torch import Tensor
 
+from slayer.core.backends import select_kernel
 from slayer.synapse._layout import neuron_shape
-from slayer.utils.quantization import MODE, quantize
 
 
-def _encode(x, threshold, previous, residual, error, cum_error):
-    """The thresholding recursion, looped over time only (vectorised over neurons).
-
-    ``x``: ``(N, *neurons, T)``. Returns messages ``y`` as an ``(N, T, *neurons)`` stack,
-    differences ``delta`` as a ``(T, N, *neurons)`` stack, and the final (previous, residual, error) states.
-    """
-    messages, deltas = [], []
-    for t in range(x.shape[-1]):
-        current = x[..., t]
-        delta = (current - previous) + residual
-        if cum_error:
-            error = error + delta
-            send = error.abs() >= threshold
-            error = torch.where(send, torch.zeros_like(error), error)
-        else:
-            send = delta.abs() >= threshold
-        message = torch.where(send, delta, torch.zeros_like(delta))
-        residual = delta - message
-        previous = current
-        messages.append(message)
-        deltas.append(delta)
-    return torch.stack(messages, dim=1), torch.stack(deltas), previous, residual, error
+def _per_neuron(threshold: Tensor, neurons: int) -> Tensor:
+    """The threshold for each of ``neurons`` (``M``) neurons: ``(M,)`` from a shared ``(1,)`` or a per-channel
+    ``(C, 1, ...)`` parameter (neuron-major order: a channel's neurons are consecutive)."""
+    return threshold.reshape(-1, 1).expand(threshold.numel(), neurons // threshold.numel()).reshape(neurons)
 
 
 class _DeltaEncode(torch.autograd.Function):
+    """The encoder through the backend kernels ``delta_forward``/``delta_backward`` (docs/backends.md): C++ on
+    CPU when the cpu backend is built, the reference (a Python loop over time) elsewhere."""
+
     @staticmethod
     def forward(ctx, x, threshold, previous, residual, error, scale, tau_grad, scale_grad, cum_error):
-        messages, deltas, previous, residual, error = _encode(x, threshold, previous, residual, error, cum_error)
-        ctx.save_for_backward(deltas, threshold)
-        ctx.tau_grad, ctx.scale_grad = tau_grad, scale_grad
-        # messages leave quantised to 1/scale (floor); the residual keeps the unquantised value
-        output = quantize(messages, step=1 / scale, mode=MODE.FLOOR).movedim(1, -1)
-        return output, previous.clone(), residual, error.clone()
+        batch, steps = x.shape[0], x.shape[-1]
+        series = x.reshape(batch, -1, steps)  # (N, M, T): a view for time-last and neuron-contiguous layouts
+        neurons = series.shape[1]
+        per_neuron = _per_neuron(threshold.detach(), neurons).contiguous()
+        planes = [state.reshape(batch, neurons) for state in (previous, residual, error)]
+        forward_kernel = select_kernel("delta_forward", x.device.type)
+        output, deltas, previous, residual, error = forward_kernel(
+            series, per_neuron, *planes, 1 / scale, bool(cum_error)
+        )
+        ctx.save_for_backward(deltas, per_neuron, threshold)
+        ctx.tau_grad, ctx.scale_grad, ctx.input_shape = tau_grad, scale_grad, x.shape
+        state_shape = x.shape[:-1]
+        return (
+            output.reshape(x.shape),
+            previous.reshape(state_shape),
+            residual.reshape(state_shape),
+            error.reshape(state_shape),
+        )
 
     @staticmethod
     def backward(ctx, grad_output, *_):
-        deltas, threshold = ctx.saved_tensors
-        grad = grad_output.movedim(-1, 0)  # (T, N, *neurons)
-        grad_input = None
-        if ctx.needs_input_grad[0]:  # adjoint of differencing: g_x[t] = g_y[t] - g_y[t+1]
-            grad_input = grad.clone()
-            grad_input[:-1] -= grad[1:]
-            grad_input = grad_input.movedim(0, -1)
+        deltas, per_neuron, threshold = ctx.saved_tensors
+        grad = grad_output.reshape(deltas.shape)
+        backward_kernel = select_kernel("delta_backward", deltas.device.type)
+        grad_input, grad_neurons = backward_kernel(
+            grad.to(deltas.dtype),
+            deltas,
+            per_neuron,
+            float(ctx.tau_grad),
+            float(ctx.scale_grad),
+            ctx.needs_input_grad[0],
+            ctx.needs_input_grad[1],
+        )
         grad_threshold = None
-        if ctx.needs_input_grad[1]:
-            excess = deltas.abs() - threshold
-            surrogate = -deltas * ctx.scale_grad * torch.exp(-excess.abs() / ctx.tau_grad) / threshold
-            per_element = torch.where(excess > 0, surrogate, -torch.sign(deltas)) * grad
-            if threshold.numel() == 1:
-                grad_threshold = per_element.sum().reshape(threshold.shape)
-            else:  # per channel: (T, N, C, ...) summed to (C,), then to the threshold's (C, 1, ...)
-                grad_threshold = per_element.transpose(0, 2).reshape(threshold.shape[0], -1).sum(1)
-                grad_threshold = grad_threshold.reshape(threshold.shape)
+        if ctx.needs_input_grad[1]:  # per neuron -> the parameter's shape (shared: one sum; per channel: C sums)
+            grad_threshold = grad_neurons.reshape(threshold.numel(), -1).sum(1).reshape(threshold.shape)
+        grad_input = grad_input.reshape(ctx.input_shape) if ctx.needs_input_grad[0] else None
         return grad_input, grad_threshold, None, None, None, None, None, None, None
 
 
@@ -86,8 +82,9 @@ class Delta(torch.nn.Module):
     * gradients: input ``g_x[t] = g_y[t] - g_y[t+1]`` (straight through the thresholding, so
       Sigma∘Delta has identity gradient); threshold as lava-dl (``tau_grad``, ``scale_grad``).
 
-    Input/output ``(N, C, *spatial, T)``, time last; the output is a time-last view of
-    ``(N, T, ...)`` memory. The recursion loops over time (vectorised over neurons).
+    Input/output ``(N, C, *spatial, T)``, time last, the output laid out like the input. The recursion
+    runs in the backend kernels ``delta_forward``/``delta_backward``: C++ on CPU (cpu backend), a
+    Python loop over time (vectorised over neurons) elsewhere.
     """
 
     pre_state: Tensor | None

@@ -6,7 +6,7 @@ raising. Checking here first means a bad call never reaches that path on any too
 ``RuntimeError`` with the same message (the C++ checks stay, for callers of ``torch.ops.slayer_cpu``).
 
 The role of each tensor argument follows from its name in the op schema (docs/backends.md): ``*decay`` ->
-``(M,)``, ``*state`` and ``grad_next_*`` -> ``(N, M)``, ``events`` -> bool like the series or empty,
+``(M,)`` (so is the delta encoder's per-neuron ``threshold``), ``*state`` and ``grad_next_*`` -> ``(N, M)``, ``events`` -> bool like the series or empty,
 ``grad_voltage`` -> like the series or empty, anything else -> an ``(N, M, T)`` series.
 """
 
@@ -26,7 +26,7 @@ def tensor_roles(op) -> tuple[tuple[int, str, str], ...]:
         if str(argument.type) != "Tensor":
             continue
         name = argument.name
-        if name == "decay" or name.endswith("_decay"):
+        if name in ("decay", "threshold") or name.endswith("_decay"):
             role = "parameter"
         elif name == "state" or name.endswith("_state") or name.startswith("grad_next"):
             role = "plane"
