@@ -15,7 +15,12 @@ from slayer.core.backends import select_backend, select_kernel
 from slayer.core.backends.cpu import CpuBackend, CpuBuildWarning
 
 N, M, T = 3, 70, 19  # M > the 64-neuron block
-CASES = [(layout, dtype, cum) for layout in ("ntc", "nct") for dtype in (torch.float32, torch.float64) for cum in (False, True)]  # fmt: skip
+CASES = [
+    (layout, dtype, cum_error)
+    for layout in ("ntc", "nct")
+    for dtype in (torch.float32, torch.float64)
+    for cum_error in (False, True)
+]
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +104,7 @@ def test_threshold_gradient_formula_by_hand():
     grad_input, grad_threshold = ref.delta_backward(grad, delta, threshold, 0.5, 2.0, True, True)
     assert grad_input.flatten().tolist() == [1 - 2, 2 - 3, 3]
     above = -0.8 * 2.0 * math.exp(-0.3 / 0.5) / 0.5 * 1.0
-    below = -(-1.0) * 2.0  # -sign(delta) * g
+    below = 1.0 * 2.0  # -sign(delta) * g with delta < 0
     assert grad_threshold.item() == pytest.approx(above + below + 0.0)
 
 
