@@ -152,3 +152,19 @@ def test_chunked_sigma_equals_long_run_exactly_when_additions_are_exact():
     difference = (chunked(off_grid) - torch.cumsum(off_grid, dim=-1)).abs()
     assert difference.max() > 0  # off the grid the grouping shows: only rounding, not a wrong sum
     torch.testing.assert_close(chunked(off_grid), torch.cumsum(off_grid, dim=-1), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu", "gpu"])
+def test_any_backend_choice_encodes(monkeypatch, backend):
+    # SLAYER_BACKEND=gpu has no delta kernel (and no CPU device): the reference kernel runs instead of failing
+    from slayer.core.backends import clear_cache
+
+    x = torch.cumsum(torch.randn(2, 3, 12) * 0.2, dim=-1)
+    expected = delta_loop(x, torch.tensor(0.25), 64)
+    monkeypatch.setenv("SLAYER_BACKEND", backend)
+    clear_cache()
+    try:
+        assert torch.equal(Delta(threshold=0.25, scale=64)(x), expected)
+    finally:
+        monkeypatch.delenv("SLAYER_BACKEND")
+        clear_cache()

@@ -7,7 +7,8 @@ import math
 import torch
 from torch import Tensor
 
-from slayer.core.backends import select_kernel
+from slayer.core.backends import BackendSelectionError, select_kernel
+from slayer.core.backends import reference as reference_backend
 from slayer.synapse._layout import neuron_shape
 
 
@@ -15,6 +16,15 @@ def _per_neuron(threshold: Tensor, neurons: int) -> Tensor:
     """The threshold for each of ``neurons`` (``M``) neurons: ``(M,)`` from a shared ``(1,)`` or a per-channel
     ``(C, 1, ...)`` parameter (neuron-major order: a channel's neurons are consecutive)."""
     return threshold.reshape(-1, 1).expand(threshold.numel(), neurons // threshold.numel()).reshape(neurons)
+
+
+def _kernel(op: str, device_type: str):
+    """The selected backend's delta kernel; the reference one when ``SLAYER_BACKEND`` names a backend without
+    it (the gpu backend has none yet): a dynamics backend choice must not break sigma-delta neurons."""
+    try:
+        return select_kernel(op, device_type)
+    except BackendSelectionError:
+        return reference_backend.KERNELS[op]
 
 
 class _DeltaEncode(torch.autograd.Function):
@@ -28,7 +38,7 @@ class _DeltaEncode(torch.autograd.Function):
         neurons = series.shape[1]
         per_neuron = _per_neuron(threshold.detach(), neurons).contiguous()
         planes = [state.reshape(batch, neurons) for state in (previous, residual, error)]
-        forward_kernel = select_kernel("delta_forward", x.device.type)
+        forward_kernel = _kernel("delta_forward", x.device.type)
         output, deltas, previous, residual, error = forward_kernel(
             series, per_neuron, *planes, 1 / scale, bool(cum_error)
         )
@@ -46,7 +56,7 @@ class _DeltaEncode(torch.autograd.Function):
     def backward(ctx, grad_output, *_):
         deltas, per_neuron, threshold = ctx.saved_tensors
         grad = grad_output.reshape(deltas.shape)
-        backward_kernel = select_kernel("delta_backward", deltas.device.type)
+        backward_kernel = _kernel("delta_backward", deltas.device.type)
         grad_input, grad_neurons = backward_kernel(
             grad.to(deltas.dtype),
             deltas,
