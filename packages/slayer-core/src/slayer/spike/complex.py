@@ -41,13 +41,17 @@ from .surrogate import graded_density, laplace_density
 __all__ = ["Spike", "phase_spike"]
 
 
-def _previous_imag(imag: Tensor, imag_last: Tensor | None) -> Tensor:
-    """``im[t-1]`` for every ``t``: ``imag`` delayed by one step along time, ``imag_last`` first."""
+def _upward_crossing(imag: Tensor, imag_last: Tensor | None) -> Tensor:
+    """``im[t-1] < 0 <= im[t]`` for every ``t`` (``im[-1] = imag_last``, zeros when ``None``), laid out like
+    ``imag``: slices of it rather than a concatenated delayed copy (a time-last ``cat`` of a neuron-contiguous
+    series is a slow transposing copy)."""
+    crossing = torch.empty_like(imag, dtype=torch.bool)
+    crossing[..., 1:] = (imag[..., :-1] < 0) & (imag[..., 1:] >= 0)
     if imag_last is None:
-        first = imag.new_zeros((*imag.shape[:-1], 1))
+        crossing[..., 0] = False  # im[-1] = 0 is not < 0
     else:
-        first = imag_last.expand(imag.shape[:-1]).unsqueeze(-1)
-    return torch.cat([first, imag[..., :-1]], dim=-1)
+        crossing[..., 0] = (imag_last.expand(imag.shape[:-1]) < 0) & (imag[..., 0] >= 0)
+    return crossing
 
 
 class _PhaseSpikeFunction(torch.autograd.Function):
@@ -64,8 +68,7 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         graded: bool,
         scale: float | Tensor,
     ) -> Tensor:
-        crossing = (_previous_imag(imag, imag_last) < 0) & (imag >= 0)
-        fired = ((real >= threshold) & crossing).to(real.dtype)
+        fired = ((real >= threshold) & _upward_crossing(imag, imag_last)).to(real.dtype)
         return fired * (real / scale) if graded else fired
 
     @staticmethod
