@@ -39,34 +39,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 N, C, T = 32, 512, 100
 #: lava-dl constructor arguments per model (slayer keeps the signatures)
+ADAPTIVE = {"threshold_step": 0.1, "threshold_decay": 0.05, "refractory_decay": 0.05}
+RESONATOR = {"threshold": 0.5, "period": 10, "decay": 0.1}
 MODELS: dict[str, dict] = {
     "cuba": {"threshold": 1.0, "current_decay": 0.25, "voltage_decay": 0.03},
-    "alif": {
-        "threshold": 1.0,
-        "threshold_step": 0.1,
-        "current_decay": 0.25,
-        "voltage_decay": 0.03,
-        "threshold_decay": 0.05,
-        "refractory_decay": 0.05,
-    },
-    "rf": {"threshold": 0.5, "period": 10, "decay": 0.1},
-    "rf_iz": {"threshold": 0.5, "period": 10, "decay": 0.1},
-    "adrf": {
-        "threshold": 0.5,
-        "threshold_step": 0.1,
-        "period": 10,
-        "decay": 0.1,
-        "threshold_decay": 0.05,
-        "refractory_decay": 0.05,
-    },
-    "adrf_iz": {
-        "threshold": 0.5,
-        "threshold_step": 0.1,
-        "period": 10,
-        "decay": 0.1,
-        "threshold_decay": 0.05,
-        "refractory_decay": 0.05,
-    },
+    "alif": {"threshold": 1.0, "current_decay": 0.25, "voltage_decay": 0.03, **ADAPTIVE},
+    "rf": RESONATOR,
+    "rf_iz": RESONATOR,
+    "adrf": {**RESONATOR, **ADAPTIVE},
+    "adrf_iz": {**RESONATOR, **ADAPTIVE},
     "sigma_delta": {"threshold": 0.1, "activation": F.relu, "requires_grad": True},
 }
 COMPLEX = {"rf", "rf_iz", "adrf", "adrf_iz"}

@@ -168,3 +168,14 @@ def test_any_backend_choice_encodes(monkeypatch, backend):
     finally:
         monkeypatch.delenv("SLAYER_BACKEND")
         clear_cache()
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_other_input_dtypes_encode_with_a_float32_threshold(dtype):
+    x = torch.cumsum(torch.randn(2, 3, 12) * 0.2, dim=-1).to(dtype).requires_grad_()
+    delta = Delta(threshold=0.25, scale=64, requires_grad=True)  # float32 parameter
+    y = delta(x)
+    assert y.dtype == dtype
+    assert torch.equal(y, delta_loop(x.detach(), torch.tensor(0.25, dtype=dtype), 64))
+    y.sum().backward()
+    assert x.grad.dtype == dtype and delta.threshold.grad.dtype == torch.float32

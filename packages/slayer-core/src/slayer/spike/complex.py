@@ -46,6 +46,8 @@ def _upward_crossing(imag: Tensor, imag_last: Tensor | None) -> Tensor:
     ``imag``: slices of it rather than a concatenated delayed copy (a time-last ``cat`` of a neuron-contiguous
     series is a slow transposing copy)."""
     crossing = torch.empty_like(imag, dtype=torch.bool)
+    if imag.shape[-1] == 0:
+        return crossing
     crossing[..., 1:] = (imag[..., :-1] < 0) & (imag[..., 1:] >= 0)
     if imag_last is None:
         crossing[..., 0] = False  # im[-1] = 0 is not < 0

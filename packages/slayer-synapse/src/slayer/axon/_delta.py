@@ -18,11 +18,14 @@ def _per_neuron(threshold: Tensor, neurons: int) -> Tensor:
     return threshold.reshape(-1, 1).expand(threshold.numel(), neurons // threshold.numel()).reshape(neurons)
 
 
-def _kernel(op: str, device_type: str):
-    """The selected backend's delta kernel; the reference one when ``SLAYER_BACKEND`` names a backend without
-    it (the gpu backend has none yet): a dynamics backend choice must not break sigma-delta neurons."""
+def _kernel(op: str, x: Tensor):
+    """The selected backend's delta kernel for ``x``; the reference one for dtypes other than float32/float64
+    (the kernels' contract) and when ``SLAYER_BACKEND`` names a backend without it (the gpu backend has none
+    yet): a dynamics backend choice must not break sigma-delta neurons."""
+    if x.dtype not in (torch.float32, torch.float64):
+        return reference_backend.KERNELS[op]
     try:
-        return select_kernel(op, device_type)
+        return select_kernel(op, x.device.type)
     except BackendSelectionError:
         return reference_backend.KERNELS[op]
 
@@ -36,9 +39,9 @@ class _DeltaEncode(torch.autograd.Function):
         batch, steps = x.shape[0], x.shape[-1]
         series = x.reshape(batch, -1, steps)  # (N, M, T): a view for time-last and neuron-contiguous layouts
         neurons = series.shape[1]
-        per_neuron = _per_neuron(threshold.detach(), neurons).contiguous()
+        per_neuron = _per_neuron(threshold.detach(), neurons).to(x.dtype).contiguous()
         planes = [state.reshape(batch, neurons) for state in (previous, residual, error)]
-        forward_kernel = _kernel("delta_forward", x.device.type)
+        forward_kernel = _kernel("delta_forward", x)
         output, deltas, previous, residual, error = forward_kernel(
             series, per_neuron, *planes, 1 / scale, bool(cum_error)
         )
@@ -56,7 +59,7 @@ class _DeltaEncode(torch.autograd.Function):
     def backward(ctx, grad_output, *_):
         deltas, per_neuron, threshold = ctx.saved_tensors
         grad = grad_output.reshape(deltas.shape)
-        backward_kernel = _kernel("delta_backward", deltas.device.type)
+        backward_kernel = _kernel("delta_backward", deltas)
         grad_input, grad_neurons = backward_kernel(
             grad.to(deltas.dtype),
             deltas,
@@ -69,6 +72,7 @@ class _DeltaEncode(torch.autograd.Function):
         grad_threshold = None
         if ctx.needs_input_grad[1]:  # per neuron -> the parameter's shape (shared: one sum; per channel: C sums)
             grad_threshold = grad_neurons.reshape(threshold.numel(), -1).sum(1).reshape(threshold.shape)
+            grad_threshold = grad_threshold.to(threshold.dtype)
         grad_input = grad_input.reshape(ctx.input_shape) if ctx.needs_input_grad[0] else None
         return grad_input, grad_threshold, None, None, None, None, None, None, None
 

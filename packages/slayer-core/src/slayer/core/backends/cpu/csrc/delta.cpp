@@ -12,13 +12,13 @@
 //                                                  : -sign(delta)
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
-#include <ATen/ops/empty_like.h>
 #include <torch/library.h>
 
 #include <tuple>
 #include <vector>
 
 #include "fixed_point.h"
+#include "dispatch.h"
 
 namespace slayer_cpu {
 namespace {
@@ -130,15 +130,6 @@ Plane<P> plane(const Tensor& x) {
   return {x.data_ptr<S>(), x.dim() == 2 ? x.stride(0) : 0, x.stride(x.dim() - 1)};
 }
 
-template <typename F>
-void dispatch_float(const Tensor& like, const F& body) {
-  if (like.scalar_type() == at::kDouble) {
-    body(double{});
-  } else {
-    body(float{});
-  }
-}
-
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> delta_forward(const Tensor& input, const Tensor& threshold,
                                                                  const Tensor& previous_state,
                                                                  const Tensor& residual_state,
@@ -182,7 +173,8 @@ std::tuple<Tensor, Tensor> delta_backward(const Tensor& grad_output, const Tenso
   check_shaped(op, "grad_output", grad_output, delta.sizes(), delta);
   const int64_t N = delta.size(0), M = delta.size(1), T = delta.size(2);
   check_shaped(op, "threshold", threshold, {M}, delta);
-  Tensor grad_input = input_grad ? at::empty_like(delta) : at::empty({0}, delta.options());
+  Tensor grad_input = input_grad ? at::empty({N, T, M}, delta.options()).permute({0, 2, 1})  // neuron-contiguous
+                                 : at::empty({0}, delta.options());
   Tensor grad_threshold = threshold_grad ? at::empty({M}, delta.options()) : at::empty({0}, delta.options());
   dispatch_float(delta, [&](auto tag) {
     using S = decltype(tag);
