@@ -8,12 +8,13 @@ lava-dl is never a dependency: it runs only where it is installed beside slayer,
 "unavailable" and slayer is measured alone.
 
 Workloads: (a) each neuron model (cuba, alif, rf, rf_iz, adrf, adrf_iz, sigma_delta) fwd+bwd at N=32, C=512,
-T=100 (each measured twice, A B B A, the faster run kept) with the same lava-dl constructor call on both sides (slayer: its automatic backend, the C++ cpu kernels;
-its input stored ``N T C`` as a Dense synapse produces it; lava-dl: the same values ``N C T`` contiguous, its
-preferred layout); (b) one training epoch of tutorials/pilotnet's network (the same ``network.py`` built with
-each library's ``slayer`` module) on generated clips of real-size frames resized to 33 x 100, batch 8, T=16,
-with RAdam, MSE + 0.01 x event penalty; the data loading is outside the timed region. Prints markdown tables of
-fwd+bwd times and the lava-dl / slayer ratio.
+T=100, each measured twice (A B B A, the faster run kept), with the same lava-dl constructor call on both sides
+(slayer: its automatic backend, the C++ cpu kernels, input stored ``N T C`` as a Dense synapse produces it;
+lava-dl: the same values ``N C T`` contiguous, its preferred layout); (b) one training epoch of
+tutorials/pilotnet's network (the same ``network.py`` built with each library's ``slayer`` module) on generated
+clips of real-size frames resized to 33 x 100, batch 8, T=16, RAdam, MSE + 0.01 x event penalty, data loading
+outside the timed region, epochs alternating between the libraries. Prints markdown tables of fwd+bwd times and
+the lava-dl / slayer ratio.
 """
 
 from __future__ import annotations

@@ -179,3 +179,18 @@ def test_other_input_dtypes_encode_with_a_float32_threshold(dtype):
     assert torch.equal(y, delta_loop(x.detach(), torch.tensor(0.25, dtype=dtype), 64))
     y.sum().backward()
     assert x.grad.dtype == dtype and delta.threshold.grad.dtype == torch.float32
+
+
+def test_compiles_fullgraph_forward_and_backward():
+    # the encoder is a torch.library custom op with a fake kernel: no graph break in a compiled network
+    x = torch.cumsum(torch.randn(2, 3, 4, 9) * 0.2, dim=-1).requires_grad_()
+    delta = Delta(threshold=0.1, scale=4096, requires_grad=True, shared_param=False)
+    eager = delta(x)
+    eager.square().sum().backward()
+    grads = x.grad.clone(), delta.threshold.grad.clone()
+    x.grad = delta.threshold.grad = None
+    compiled = torch.compile(delta, fullgraph=True, backend="aot_eager")(x)
+    compiled.square().sum().backward()
+    assert torch.equal(compiled, eager)
+    torch.testing.assert_close(x.grad, grads[0])
+    torch.testing.assert_close(delta.threshold.grad, grads[1])

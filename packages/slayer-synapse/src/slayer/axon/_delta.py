@@ -14,7 +14,8 @@ from slayer.synapse._layout import neuron_shape
 
 def _per_neuron(threshold: Tensor, neurons: int) -> Tensor:
     """The threshold for each of ``neurons`` (``M``) neurons: ``(M,)`` from a shared ``(1,)`` or a per-channel
-    ``(C, 1, ...)`` parameter (neuron-major order: a channel's neurons are consecutive)."""
+    ``(C, 1, ...)`` parameter (neuron-major order: a channel's neurons are consecutive). Differentiable: the
+    per-neuron gradient flows back summed to the parameter's shape."""
     return threshold.reshape(-1, 1).expand(threshold.numel(), neurons // threshold.numel()).reshape(neurons)
 
 
@@ -30,51 +31,110 @@ def _kernel(op: str, x: Tensor):
         return reference_backend.KERNELS[op]
 
 
-class _DeltaEncode(torch.autograd.Function):
-    """The encoder through the backend kernels ``delta_forward``/``delta_backward`` (docs/backends.md): C++ on
-    CPU when the cpu backend is built, the reference (a Python loop over time) elsewhere."""
+def _neuron_contiguous_like(x: Tensor) -> Tensor:
+    """An empty ``(N, M, T)`` series in ``N T M`` storage, as the kernels return their series."""
+    batch, neurons, steps = x.shape
+    return x.new_empty((batch, steps, neurons)).permute(0, 2, 1)
 
-    @staticmethod
-    def forward(ctx, x, threshold, previous, residual, error, scale, tau_grad, scale_grad, cum_error):
-        batch, steps = x.shape[0], x.shape[-1]
-        series = x.reshape(batch, -1, steps)  # (N, M, T): a view for time-last and neuron-contiguous layouts
-        neurons = series.shape[1]
-        per_neuron = _per_neuron(threshold.detach(), neurons).to(x.dtype).contiguous()
-        planes = [state.reshape(batch, neurons) for state in (previous, residual, error)]
-        forward_kernel = _kernel("delta_forward", x)
-        output, deltas, previous, residual, error = forward_kernel(
-            series, per_neuron, *planes, 1 / scale, bool(cum_error)
-        )
-        ctx.save_for_backward(deltas, per_neuron, threshold)
-        ctx.tau_grad, ctx.scale_grad, ctx.input_shape = tau_grad, scale_grad, x.shape
-        state_shape = x.shape[:-1]
-        return (
-            output.reshape(x.shape),
-            previous.reshape(state_shape),
-            residual.reshape(state_shape),
-            error.reshape(state_shape),
-        )
 
-    @staticmethod
-    def backward(ctx, grad_output, *_):
-        deltas, per_neuron, threshold = ctx.saved_tensors
-        grad = grad_output.reshape(deltas.shape)
-        backward_kernel = _kernel("delta_backward", deltas)
-        grad_input, grad_neurons = backward_kernel(
-            grad.to(deltas.dtype),
-            deltas,
-            per_neuron,
-            float(ctx.tau_grad),
-            float(ctx.scale_grad),
-            ctx.needs_input_grad[0],
-            ctx.needs_input_grad[1],
-        )
-        grad_threshold = None
-        if ctx.needs_input_grad[1]:  # per neuron -> the parameter's shape (shared: one sum; per channel: C sums)
-            grad_threshold = grad_neurons.reshape(threshold.numel(), -1).sum(1).reshape(threshold.shape)
-            grad_threshold = grad_threshold.to(threshold.dtype)
-        grad_input = grad_input.reshape(ctx.input_shape) if ctx.needs_input_grad[0] else None
-        return grad_input, grad_threshold, None, None, None, None, None, None, None
+# Custom ops (as the dynamics ops in slayer.core.dynamics._ops), so that torch.compile(fullgraph=True)
+# traces a sigma-delta network through the encoder: a series (N, M, T), a per-neuron threshold (M,), states
+# (N, M).
+@torch.library.custom_op("slayer::delta_encode", mutates_args=())
+def delta_encode_op(
+    x: Tensor,
+    threshold: Tensor,
+    previous: Tensor,
+    residual: Tensor,
+    error: Tensor,
+    step: float,
+    tau_grad: float,
+    scale_grad: float,
+    cum_error: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """``(messages, delta, next_previous, next_residual, next_error)`` (``delta_forward``, docs/backends.md)."""
+    return _kernel("delta_forward", x)(x, threshold, previous, residual, error, step, cum_error)
+
+
+@delta_encode_op.register_fake
+def _(x, threshold, previous, residual, error, step, tau_grad, scale_grad, cum_error):
+    return (
+        _neuron_contiguous_like(x),
+        _neuron_contiguous_like(x),
+        previous.new_empty(previous.shape),
+        residual.new_empty(residual.shape),
+        error.new_empty(error.shape),
+    )
+
+
+@torch.library.custom_op("slayer::delta_encode_backward", mutates_args=())
+def delta_encode_backward_op(
+    grad_output: Tensor,
+    delta: Tensor,
+    threshold: Tensor,
+    tau_grad: float,
+    scale_grad: float,
+    input_grad: bool,
+    threshold_grad: bool,
+) -> tuple[Tensor, Tensor]:
+    """``(grad_input, grad_threshold)`` (``delta_backward``, docs/backends.md)."""
+    kernel = _kernel("delta_backward", delta)
+    return kernel(grad_output, delta, threshold, tau_grad, scale_grad, input_grad, threshold_grad)
+
+
+@delta_encode_backward_op.register_fake
+def _(grad_output, delta, threshold, tau_grad, scale_grad, input_grad, threshold_grad):
+    grad_input = _neuron_contiguous_like(delta) if input_grad else delta.new_empty(0)
+    return grad_input, threshold.new_empty(threshold.shape) if threshold_grad else delta.new_empty(0)
+
+
+def _delta_setup(ctx, inputs, output) -> None:
+    _, threshold, _, _, _, _, tau_grad, scale_grad, _ = inputs
+    ctx.save_for_backward(output[1], threshold)
+    ctx.tau_grad, ctx.scale_grad = tau_grad, scale_grad
+
+
+def _delta_backward(ctx, grad_output, *_):
+    delta, threshold = ctx.saved_tensors
+    if grad_output is None:
+        grad_output = torch.zeros_like(delta)
+    input_grad, threshold_grad = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+    grad_input, grad_threshold = delta_encode_backward_op(
+        grad_output.to(delta.dtype), delta, threshold, ctx.tau_grad, ctx.scale_grad, input_grad, threshold_grad
+    )
+    return (
+        grad_input if input_grad else None,
+        grad_threshold if threshold_grad else None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+delta_encode_op.register_autograd(_delta_backward, setup_context=_delta_setup)
+
+
+def _encode(x, threshold, previous, residual, error, scale, tau_grad, scale_grad, cum_error):
+    """Messages ``(N, *S, T)`` and the states after the last step, for ``x`` ``(N, *S, T)``."""
+    batch, steps = x.shape[0], x.shape[-1]
+    series = x.reshape(batch, -1, steps)  # (N, M, T): a view for time-last and neuron-contiguous layouts
+    neurons = series.shape[1]
+    per_neuron = _per_neuron(threshold, neurons).to(x.dtype)
+    planes = [state.reshape(batch, neurons) for state in (previous, residual, error)]
+    output, _, previous, residual, error = delta_encode_op(
+        series, per_neuron, *planes, 1 / scale, float(tau_grad), float(scale_grad), bool(cum_error)
+    )
+    state_shape = x.shape[:-1]
+    return (
+        output.reshape(x.shape),
+        previous.reshape(state_shape),
+        residual.reshape(state_shape),
+        error.reshape(state_shape),
+    )
 
 
 class Delta(torch.nn.Module):
@@ -155,7 +215,7 @@ class Delta(torch.nn.Module):
         """Delta messages ``(N, *S, T)`` (multiples of ``1/scale``) for a signal ``(N, *S, T)``."""
         self._identify_shape(input)
         self.clamp()
-        output, previous, residual, error = _DeltaEncode.apply(
+        output, previous, residual, error = _encode(
             input,
             self.threshold,
             self._state("pre_state", input),

@@ -40,7 +40,7 @@ def delta_forward(
         deltas.append(delta)
     # neuron-contiguous outputs (time-last views of (N, T, M) memory), as the cpu kernel gives them
     output = (torch.floor(torch.stack(messages, dim=1) / step) * step).movedim(1, -1)
-    return output, torch.stack(deltas, dim=1).movedim(1, -1), previous.clone(), residual, error.clone()
+    return output, torch.stack(deltas, dim=1).movedim(1, -1), previous.clone(), residual.clone(), error.clone()
 
 
 def delta_backward(
