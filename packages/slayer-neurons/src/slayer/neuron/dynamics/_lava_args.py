@@ -62,6 +62,9 @@ class TimeSeriesLayout:
     def outputs(self, *ys: Tensor) -> tuple[Tensor, ...]:
         return tuple(self.output(y) for y in ys)
 
+    def __repr__(self) -> str:
+        return f"TimeSeriesLayout(shape={self.shape}, core_shape={self.core_shape})"
+
 
 def layout_of(x: Tensor) -> TimeSeriesLayout:
     """The layout of an input; a non-tensor passes through to the core's type check."""
