@@ -120,18 +120,23 @@ def pilotnet_clips(clips: int, folder: Path) -> list[tuple[torch.Tensor, torch.T
     return list(loader)
 
 
+#: the clock of the PilotNet epochs (``--cpu-time`` switches to process CPU time)
+CLOCK: list[Callable[[], float]] = [time.perf_counter]
+
+
 def pilotnet_epoch(network: type, batches) -> float:
-    """Wall time of one training epoch over ``batches`` with a fresh network and optimizer."""
+    """Time of one training epoch over ``batches`` with a fresh network and optimizer."""
     net = network()
     optimizer = torch.optim.RAdam(net.parameters(), lr=1e-3, weight_decay=1e-5)
-    start = time.perf_counter()
+    clock = CLOCK[0]
+    start = clock()
     for frames, target in batches:
         output, event_cost, _ = net(frames)
         loss = F.mse_loss(output.flatten(), target.flatten()) + 0.01 * event_cost
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def pilotnet_epochs(libraries: dict, batches, repeats: int) -> dict[str, float | str]:
@@ -155,6 +160,29 @@ def pilotnet_epochs(libraries: dict, batches, repeats: int) -> dict[str, float |
     return results
 
 
+def cpu_time_measure(workload: str, implementation: str, make: Callable, repeats: int) -> Measurement:
+    """fwd+bwd as the median process CPU time of ``repeats`` calls after 2 warm-ups (``--cpu-time``: with one
+    torch thread, CPU time is what the work costs whatever else the machine runs)."""
+    try:
+        forward, leaves = make()
+
+        def forward_backward() -> None:
+            for leaf in leaves:
+                leaf.grad = None
+            forward().float().sum().backward()
+
+        for _ in range(2):
+            forward_backward()
+        times = []
+        for _ in range(repeats):
+            start = time.process_time()
+            forward_backward()
+            times.append((time.process_time() - start) * 1e3)
+        return Measurement(workload, implementation, forward_backward_ms=sorted(times)[len(times) // 2])
+    except Exception as error:
+        return Measurement(workload, implementation, unavailable=f"{type(error).__name__}: {error}".splitlines()[0])
+
+
 def _faster(a: Measurement, b: Measurement) -> Measurement:
     """The run with the lower fwd+bwd time (a failed run loses)."""
     if a.forward_backward_ms is None:
@@ -169,7 +197,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repeats, 16 PilotNet clips")
     parser.add_argument("--pilotnet-clips", type=int, default=64, help="training clips per PilotNet epoch")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--cpu-time", action="store_true", help="one torch thread, process CPU time (robust on a busy machine)"
+    )
     args = parser.parse_args()
+    timer = measure
+    if args.cpu_time:
+        torch.set_num_threads(1)
+        CLOCK[0] = time.process_time
+        timer = cpu_time_measure
     repeats = 3 if args.quick else 7
     clips = 16 if args.quick else args.pilotnet_clips
 
@@ -180,18 +216,19 @@ def main() -> None:
     for model in MODELS:
         workload = f"{model} N={N} C={C} T={T}"
         if lava is None:
-            rows.append(measure(workload, "slayer", neuron_factory(slayer, model, True), repeats))
+            rows.append(timer(workload, "slayer", neuron_factory(slayer, model, True), repeats))
             rows.append(Measurement(workload, "lava-dl 0.6", unavailable=reason))
             continue
         # A B B A, the faster of each pair: load from other processes on a shared machine hits both alike
-        first = measure(workload, "slayer", neuron_factory(slayer, model, True), repeats)
-        theirs = [measure(workload, "lava-dl 0.6", neuron_factory(lava, model, False), repeats) for _ in range(2)]
-        second = measure(workload, "slayer", neuron_factory(slayer, model, True), repeats)
+        first = timer(workload, "slayer", neuron_factory(slayer, model, True), repeats)
+        theirs = [timer(workload, "lava-dl 0.6", neuron_factory(lava, model, False), repeats) for _ in range(2)]
+        second = timer(workload, "slayer", neuron_factory(slayer, model, True), repeats)
         rows += [_faster(first, second), _faster(*theirs)]
 
+    timing = ", process CPU time" if args.cpu_time else ""
     print(
         f"\n## Neuron models, CPU fwd+bwd ({platform.processor() or platform.machine()}, "
-        f"{torch.get_num_threads()} threads, torch {torch.__version__})\n"
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}{timing})\n"
     )
     print("| model | slayer ms | lava-dl 0.6 ms | lava-dl / slayer |")
     print("|---|---|---|---|")
@@ -211,8 +248,9 @@ def main() -> None:
         batches = pilotnet_clips(clips, Path(scratch))
         libraries = {"slayer": slayer} | ({"lava-dl 0.6": lava} if lava is not None else {})
         epoch = pilotnet_epochs(libraries, batches, 3 if args.quick else 5)
+    clock = "process CPU s, 1 thread" if args.cpu_time else "wall s"
     print(f"\n## PilotNet SDNN training epoch ({len(batches)} batches of 8 clips x 16 frames, 455x256 -> 33x100)\n")
-    print("| library | epoch s | lava-dl / slayer |")
+    print(f"| library | epoch ({clock}) | lava-dl / slayer |")
     print("|---|---|---|")
     for name, value in epoch.items():
         ratio = (
