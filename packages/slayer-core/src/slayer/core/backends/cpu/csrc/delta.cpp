@@ -10,27 +10,31 @@
 // Backward: grad_input[t] = g[t] - g[t+1]; per-neuron threshold gradient summed over (N, T) of
 //   excess = |delta| - threshold;  d = excess > 0 ? -delta * scale_grad * exp(-|excess| / tau_grad) / threshold
 //                                                  : -sign(delta)
+#include <ATen/EmptyTensor.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <torch/library.h>
 
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "fixed_point.h"
 #include "dispatch.h"
+#include "output_pool.h"
 
 namespace slayer_cpu {
 namespace {
 
 using at::Tensor;
 
-template <typename S>
+// kCum: cum_error; kPow2: step is a power of two, so y / step == y * (1 / step) exactly (vectorisable).
+template <typename S, bool kCum, bool kPow2>
 void delta_forward_block(int64_t n, int64_t m0, int64_t count, int64_t T, const Series<const S>& x,
                          const Plane<const S>& threshold, const Plane<const S>& previous_state,
                          const Plane<const S>& residual_state, const Plane<const S>& error_state,
                          const Series<S>& out, const Series<S>& delta_out, const Plane<S>& next_previous,
-                         const Plane<S>& next_residual, const Plane<S>& next_error, S step, bool cum_error) {
+                         const Plane<S>& next_residual, const Plane<S>& next_error, S step) {
   S previous[kBlock], residual[kBlock], error[kBlock], theta[kBlock];
   for (int64_t j = 0; j < count; ++j) {
     previous[j] = previous_state(n, m0 + j);
@@ -38,15 +42,17 @@ void delta_forward_block(int64_t n, int64_t m0, int64_t count, int64_t T, const 
     error[j] = error_state(n, m0 + j);
     theta[j] = threshold(0, m0 + j);
   }
+  const S inverse = S(1) / step;
   for (int64_t t = 0; t < T; ++t) {
-    const S* xt = x.row(n, m0) + t * x.st;
-    S* ot = out.row(n, m0) + t * out.st;
-    S* dt = delta_out.row(n, m0) + t * delta_out.st;
+    const S* __restrict__ xt = x.row(n, m0) + t * x.st;
+    S* __restrict__ ot = out.row(n, m0) + t * out.st;
+    S* __restrict__ dt = delta_out.row(n, m0) + t * delta_out.st;
+    const int64_t xsm = x.sm, osm = out.sm, dsm = delta_out.sm;
     for (int64_t j = 0; j < count; ++j) {
-      const S current = xt[j * x.sm];
+      const S current = xt[j * xsm];
       const S delta = (current - previous[j]) + residual[j];
       bool send;
-      if (cum_error) {
+      if constexpr (kCum) {
         error[j] = error[j] + delta;
         send = std::abs(error[j]) >= theta[j];
         error[j] = send ? S(0) : error[j];
@@ -56,8 +62,8 @@ void delta_forward_block(int64_t n, int64_t m0, int64_t count, int64_t T, const 
       const S message = send ? delta : S(0);
       residual[j] = delta - message;
       previous[j] = current;
-      ot[j * out.sm] = std::floor(message / step) * step;
-      dt[j * delta_out.sm] = delta;
+      ot[j * osm] = kPow2 ? std::floor(message * inverse) * step : std::floor(message / step) * step;
+      dt[j * dsm] = delta;
     }
   }
   for (int64_t j = 0; j < count; ++j) {
@@ -130,6 +136,18 @@ Plane<P> plane(const Tensor& x) {
   return {x.data_ptr<S>(), x.dim() == 2 ? x.stride(0) : 0, x.stride(x.dim() - 1)};
 }
 
+// An (N, M, T) series in N T M storage (neuron-contiguous, as the other kernels' outputs of neuron-contiguous
+// input), from the output pool (warm memory instead of fresh page faults every training step).
+Tensor neuron_contiguous(int64_t N, int64_t M, int64_t T, c10::ScalarType dtype) {
+  return at::detail::empty_strided_generic({N, M, T}, {T * M, 1, M}, output_pool(),
+                                           c10::DispatchKeySet(c10::DispatchKey::CPU), dtype);
+}
+
+bool is_power_of_two(double step) {
+  int exponent = 0;
+  return std::frexp(step, &exponent) == 0.5;
+}
+
 std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> delta_forward(const Tensor& input, const Tensor& threshold,
                                                                  const Tensor& previous_state,
                                                                  const Tensor& residual_state,
@@ -147,8 +165,8 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> delta_forward(const Tensor& i
   TORCH_CHECK(step > 0, op, ": step must be positive, got ", step);
   // neuron-contiguous outputs (time-last views of (N, T, M) memory): the synapses downstream fold time into
   // the batch, and the saved differences are read back in the same order
-  Tensor output = at::empty({N, T, M}, input.options()).permute({0, 2, 1});
-  Tensor delta = at::empty({N, T, M}, input.options()).permute({0, 2, 1});
+  Tensor output = neuron_contiguous(N, M, T, input.scalar_type());
+  Tensor delta = neuron_contiguous(N, M, T, input.scalar_type());
   Tensor next_previous = at::empty({N, M}, input.options()), next_residual = at::empty({N, M}, input.options()),
          next_error = at::empty({N, M}, input.options());
   dispatch_float(input, [&](auto tag) {
@@ -158,10 +176,18 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> delta_forward(const Tensor& i
     const auto theta = plane<S, const S>(threshold), prev = plane<S, const S>(previous_state),
                res = plane<S, const S>(residual_state), err = plane<S, const S>(error_state);
     const auto next_p = plane<S>(next_previous), next_r = plane<S>(next_residual), next_e = plane<S>(next_error);
-    for_each_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) {
-      delta_forward_block<S>(n, m0, count, T, x, theta, prev, res, err, out, deltas, next_p, next_r, next_e,
-                             static_cast<S>(step), cum_error);
-    });
+    const bool pow2 = is_power_of_two(step) && static_cast<double>(static_cast<S>(step)) == step;
+    const auto run = [&](auto cum, auto pow) {
+      for_each_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) {
+        delta_forward_block<S, decltype(cum)::value, decltype(pow)::value>(
+            n, m0, count, T, x, theta, prev, res, err, out, deltas, next_p, next_r, next_e, static_cast<S>(step));
+      });
+    };
+    if (cum_error) {
+      pow2 ? run(std::true_type{}, std::true_type{}) : run(std::true_type{}, std::false_type{});
+    } else {
+      pow2 ? run(std::false_type{}, std::true_type{}) : run(std::false_type{}, std::false_type{});
+    }
   });
   return {output, delta, next_previous, next_residual, next_error};
 }
@@ -173,8 +199,7 @@ std::tuple<Tensor, Tensor> delta_backward(const Tensor& grad_output, const Tenso
   check_shaped(op, "grad_output", grad_output, delta.sizes(), delta);
   const int64_t N = delta.size(0), M = delta.size(1), T = delta.size(2);
   check_shaped(op, "threshold", threshold, {M}, delta);
-  Tensor grad_input = input_grad ? at::empty({N, T, M}, delta.options()).permute({0, 2, 1})  // neuron-contiguous
-                                 : at::empty({0}, delta.options());
+  Tensor grad_input = input_grad ? neuron_contiguous(N, M, T, delta.scalar_type()) : at::empty({0}, delta.options());
   Tensor grad_threshold = threshold_grad ? at::empty({M}, delta.options()) : at::empty({0}, delta.options());
   dispatch_float(delta, [&](auto tag) {
     using S = decltype(tag);
