@@ -62,7 +62,8 @@ void delta_forward_block(int64_t n, int64_t m0, int64_t count, int64_t T, const 
       const S message = send ? delta : S(0);
       residual[j] = delta - message;
       previous[j] = current;
-      ot[j * osm] = kPow2 ? std::floor(message * inverse) * step : std::floor(message / step) * step;
+      // floor is a libm call in the baseline ISA: only for the (sparse) messages sent; floor(0) * step is +0
+      ot[j * osm] = !send ? S(0) : kPow2 ? std::floor(message * inverse) * step : std::floor(message / step) * step;
       dt[j * dsm] = delta;
     }
   }
