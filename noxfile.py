@@ -37,8 +37,8 @@ TEST_TOOLS = ("pytest>=8", "hypothesis>=6")
 TEST_ONLY: dict[str, tuple[str, ...]] = {"slayer-core": ("triton>=3.2",), "slayer-io": ("dv-processing>=2.0",)}
 #: peer libraries compared in benchmarks/ (installed only into the bench session)
 PEERS = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
-#: what the cross-package tests need beyond the five packages
-INTEGRATION_EXTRAS = ("matplotlib>=3.7", "hatchling>=1.21", "tqdm>=4")
+#: what the cross-package tests need beyond the five packages (pillow: the PilotNet tutorial reads JPEG frames)
+INTEGRATION_EXTRAS = ("matplotlib>=3.7", "hatchling>=1.21", "tqdm>=4", "pillow>=10")
 #: extras of the five packages in the cross-package tests (tests/docs runs the docs' tonic snippets)
 INTEGRATION_PACKAGE_EXTRAS: dict[str, str] = {"slayer-io": "[plot,tonic]"}
 #: the documentation site's tools (nox -s docs)

@@ -75,7 +75,8 @@ def test_registered_for_cuda_only_unless_interpreting(monkeypatch):
     monkeypatch.setenv("SLAYER_TRITON_INTERPRET", "1")
     assert backend.device_types == frozenset({"cuda", "cpu"})
     assert backend.is_available() == HAS_TRITON
-    assert set(backend.kernels()) == set(REF)
+    # every dynamics kernel; the delta encoder's kernels are CPU/reference only so far (CUDA runs the reference)
+    assert set(backend.kernels()) == set(REF) - {"delta_forward", "delta_backward"}
 
 
 @outer

@@ -248,3 +248,23 @@ def test_surrogate_constants_per_model():
     assert set(SURROGATE_SCALING) == {"cuba", "alif", "rf", "rf_iz", "adrf", "adrf_iz"}
     with pytest.raises(ValueError, match=r"unknown neuron model 'lif'; known: \['adrf'"):
         surrogate_parameters("lif", 1.0)
+
+
+def test_time_varying_threshold_of_a_one_dimensional_trace():
+    # lava-dl's dynamics tutorial: a (T,) voltage against a (T,) threshold th[t] + ref[t]
+    v = torch.tensor([0.5, 1.2, 1.2, 0.9, 2.0], dtype=torch.float64, requires_grad=True)
+    th = torch.tensor([1.0, 1.0, 1.5, 0.5, 2.5], dtype=torch.float64, requires_grad=True)
+    out = Spike.apply(v, th, 1.0, 1.0, False, 0, 1)
+    assert out.tolist() == [0, 1, 0, 1, 0]  # element-wise, not per channel
+    out.sum().backward()
+    rho = 0.5 * torch.exp(-(v - th).abs()).detach()
+    torch.testing.assert_close(v.grad, rho)
+    torch.testing.assert_close(th.grad, -rho)
+
+
+def test_per_time_step_threshold_broadcasts_over_neurons():
+    v = torch.full((2, 3, 4), 1.0)
+    th = torch.tensor([0.5, 1.5, 1.0, 2.0])  # length T = 4 != C = 3: one threshold per time step
+    assert real_spike(v, th, 1.0, 1.0)[1, 2].tolist() == [1, 0, 1, 0]
+    with pytest.raises(ValueError, match=r"per channel \(length C = state.shape\[1\]\) or per time step"):
+        real_spike(v, torch.ones(5), 1.0, 1.0)

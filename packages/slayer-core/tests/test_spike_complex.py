@@ -193,3 +193,23 @@ def test_compiles_fullgraph_forward_and_backward(graded):
     torch.testing.assert_close(got, want)
     for a, b in zip(torch.autograd.grad(got.sum(), (re, im, theta)), torch.autograd.grad(want.sum(), (re, im, theta))):
         torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("number", [0, 0.0, -1, 0.25])
+def test_imag_last_may_be_a_number(number):
+    # lava-dl's tutorial calls Spike.apply(re, im, th, 1, 1, False, 0, 1): imag_last an int
+    re = row([2.0, 2.0, 2.0, 2.0])
+    im = row([0.5, -0.5, 0.0, 1.0])
+    as_tensor = torch.full((1, 1), float(number), dtype=F64)
+    expected = phase_spike(re, im, 1.0, 1.0, 1.0, imag_last=as_tensor)
+    got = spike_complex.Spike.apply(re, im, 1.0, 1, 1, False, number, 1)
+    assert torch.equal(got, expected)
+    assert got[0, 0, 0].item() == (1.0 if number < 0 else 0.0)
+
+
+def test_one_dimensional_phase_spike_with_time_varying_threshold():
+    re = torch.tensor([2.0, 2.0, 0.5, 2.0], dtype=F64)
+    im = torch.tensor([-1.0, 1.0, -1.0, 1.0], dtype=F64)
+    th = torch.tensor([1.0, 3.0, 0.1, 1.5], dtype=F64)  # (T,): threshold + refractory over time
+    assert spike_complex.Spike.apply(re, im, th, 1, 1, False, 0, 1).tolist() == [0, 0, 0, 1]
+    assert spike_complex.Spike.apply(re, im, 1.0, 1, 1, False, 0, 1).tolist() == [0, 1, 0, 1]

@@ -1,5 +1,7 @@
 """Event container and dense conversions (spec §13.1, §13.2), checked against hand-built tensors."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -192,3 +194,34 @@ def test_tensor_round_trip_through_events():
 def test_tensor_to_event_rank_error():
     with pytest.raises(ValueError, match=r"3-D \(C, X, T\).*4-D \(C, H, W, T\).*got 2-D shape \(2, 3\)"):
         tensor_to_event(np.zeros((2, 3)))
+
+
+def test_dropped_events_are_reported_once_per_call_site(monkeypatch):
+    # a data loader that crops every sample (lava-dl's N-MNIST tutorial) must not print this per sample
+    monkeypatch.setattr("slayer.io.event._reported_sites", set())
+    event = _two_d()
+
+    def crop():
+        return event.fill_tensor(np.zeros((2, 2, 2, 4)))  # drops 2 of 4 events, one call site
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for _ in range(5):
+            dense = crop()
+            assert dense.sum() == 2  # the events that fit are still written every time
+        event.fill_tensor(np.zeros((2, 2, 3, 3)))  # another call site: reported too
+    messages = [str(w.message) for w in caught if w.category is EventsDroppedWarning]
+    assert len(messages) == 2
+    assert "2 of 4 events" in messages[0] and "1 of 4 events" in messages[1]
+    assert "once per call site" in messages[0]
+    assert all(w.filename == __file__ for w in caught)  # attributed to the caller, not to slayer.io
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EventsDroppedWarning)  # opt in to every report
+        for _ in range(3):
+            crop()
+    assert len(caught) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EventsDroppedWarning)
+        with pytest.raises(EventsDroppedWarning, match="2 of 4 events"):
+            crop()

@@ -123,3 +123,74 @@ def test_shape_errors():
         Sigma()(torch.zeros(3, 4))
     with pytest.raises(ValueError, match="Delta: threshold must be >= 0, received -1"):
         Delta(threshold=-1)
+
+
+def test_persistent_sigma_adds_the_carried_sum_after_the_cumsum():
+    # lava-dl's order, bit for bit, for any float input: y = cumsum(chunk) + s
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 40)
+    sigma = Sigma(persistent_state=True)
+    carried = torch.zeros(2, 3)
+    for chunk in torch.split(x, 10, dim=-1):
+        expected = torch.cumsum(chunk, dim=-1) + carried.unsqueeze(-1)
+        out = sigma(chunk)
+        assert torch.equal(out, expected)
+        carried = expected[..., -1]
+
+
+def test_chunked_sigma_equals_long_run_exactly_when_additions_are_exact():
+    torch.manual_seed(1)
+    # on the 2**-12 grid with sums far below 2**12: every float32 addition is exact
+    on_grid = torch.randint(-4096, 4096, (4, 8, 40)).float() / 4096
+    off_grid = torch.randn(4, 8, 40) * 3.3
+
+    def chunked(x):
+        sigma = Sigma(persistent_state=True)
+        return torch.cat([sigma(chunk) for chunk in torch.split(x, 10, dim=-1)], dim=-1)
+
+    assert torch.equal(chunked(on_grid), torch.cumsum(on_grid, dim=-1))
+    difference = (chunked(off_grid) - torch.cumsum(off_grid, dim=-1)).abs()
+    assert difference.max() > 0  # off the grid the grouping shows: only rounding, not a wrong sum
+    torch.testing.assert_close(chunked(off_grid), torch.cumsum(off_grid, dim=-1), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("backend", ["reference", "cpu", "gpu"])
+def test_any_backend_choice_encodes(monkeypatch, backend):
+    # SLAYER_BACKEND=gpu has no delta kernel (and no CPU device): the reference kernel runs instead of failing
+    from slayer.core.backends import clear_cache
+
+    x = torch.cumsum(torch.randn(2, 3, 12) * 0.2, dim=-1)
+    expected = delta_loop(x, torch.tensor(0.25), 64)
+    monkeypatch.setenv("SLAYER_BACKEND", backend)
+    clear_cache()
+    try:
+        assert torch.equal(Delta(threshold=0.25, scale=64)(x), expected)
+    finally:
+        monkeypatch.delenv("SLAYER_BACKEND")
+        clear_cache()
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+def test_other_input_dtypes_encode_with_a_float32_threshold(dtype):
+    x = torch.cumsum(torch.randn(2, 3, 12) * 0.2, dim=-1).to(dtype).requires_grad_()
+    delta = Delta(threshold=0.25, scale=64, requires_grad=True)  # float32 parameter
+    y = delta(x)
+    assert y.dtype == dtype
+    assert torch.equal(y, delta_loop(x.detach(), torch.tensor(0.25, dtype=dtype), 64))
+    y.sum().backward()
+    assert x.grad.dtype == dtype and delta.threshold.grad.dtype == torch.float32
+
+
+def test_compiles_fullgraph_forward_and_backward():
+    # the encoder is a torch.library custom op with a fake kernel: no graph break in a compiled network
+    x = torch.cumsum(torch.randn(2, 3, 4, 9) * 0.2, dim=-1).requires_grad_()
+    delta = Delta(threshold=0.1, scale=4096, requires_grad=True, shared_param=False)
+    eager = delta(x)
+    eager.square().sum().backward()
+    grads = x.grad.clone(), delta.threshold.grad.clone()
+    x.grad = delta.threshold.grad = None
+    compiled = torch.compile(delta, fullgraph=True, backend="aot_eager")(x)
+    compiled.square().sum().backward()
+    assert torch.equal(compiled, eager)
+    torch.testing.assert_close(x.grad, grads[0])
+    torch.testing.assert_close(delta.threshold.grad, grads[1])

@@ -42,11 +42,13 @@ def align_threshold(threshold: float | Tensor, reference: Tensor) -> float | Ten
     ``reference`` is the state the threshold is compared with, ``(N, C, T)`` or
     ``(N, C, H, W, T)`` (time last). A tensor threshold is cast to ``reference``'s dtype and:
 
-    * 1-D with more than one element: per-channel, length ``C = reference.shape[1]``, viewed
+    * ``reference``'s own shape: element-wise (a time-varying threshold such as ``θ[t] + r[t]``,
+      whatever the rank, so a ``(T,)`` threshold goes with a ``(T,)`` state as in lava-dl);
+    * 1-D with more than one element and length ``C = reference.shape[1]``: per channel, viewed
       as ``(C, 1, ..., 1)`` so that it broadcasts over dim 1 (not over time, which plain
-      broadcasting would do);
+      broadcasting would do); ``C`` wins when it equals ``T``;
     * otherwise it must broadcast to ``reference.shape`` without enlarging it, e.g. a scalar,
-      ``(C, 1, 1, 1)``, or the full time-varying ``(N, *S, T)`` of adaptive neurons.
+      ``(C, 1, 1, 1)``, or a 1-D ``(T,)`` threshold varying over time only (lava-dl's broadcasting).
     """
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float, Tensor)):
         raise TypeError(f"threshold must be a float or a tensor, received {type(threshold).__name__}")
@@ -55,17 +57,21 @@ def align_threshold(threshold: float | Tensor, reference: Tensor) -> float | Ten
     if threshold.dtype == torch.bool or threshold.is_complex():
         raise TypeError(f"threshold must be a real number tensor, received dtype {threshold.dtype}")
     threshold = threshold.to(reference.dtype)
-    if threshold.ndim == 1 and threshold.shape[0] > 1:
-        if reference.ndim < 2 or threshold.shape[0] != reference.shape[1]:
+    if threshold.shape == reference.shape:
+        return threshold
+    if threshold.ndim == 1 and threshold.shape[0] > 1 and reference.ndim >= 2:
+        if threshold.shape[0] == reference.shape[1]:
+            return threshold.view((-1,) + (1,) * (reference.ndim - 2))
+        if threshold.shape[0] != reference.shape[-1]:
             raise ValueError(
-                "a 1-D threshold is per channel and needs length C = state.shape[1]; "
-                f"threshold shape {tuple(threshold.shape)}, state shape {tuple(reference.shape)}"
+                "a 1-D threshold is per channel (length C = state.shape[1]) or per time step "
+                f"(length T = state.shape[-1]); threshold shape {tuple(threshold.shape)}, "
+                f"state shape {tuple(reference.shape)}"
             )
-        return threshold.view((-1,) + (1,) * (reference.ndim - 2))
     if not broadcasts_to(tuple(threshold.shape), tuple(reference.shape)):
         raise ValueError(
             f"threshold shape {tuple(threshold.shape)} does not broadcast to the state shape "
             f"{tuple(reference.shape)} (time last); use a scalar, a per-channel (C,) or "
-            "(C, 1, ..., 1) tensor, or the state's own shape"
+            "(C, 1, ..., 1) tensor, a per-time-step (T,) tensor, or the state's own shape"
         )
     return threshold

@@ -41,13 +41,19 @@ from .surrogate import graded_density, laplace_density
 __all__ = ["Spike", "phase_spike"]
 
 
-def _previous_imag(imag: Tensor, imag_last: Tensor | None) -> Tensor:
-    """``im[t-1]`` for every ``t``: ``imag`` delayed by one step along time, ``imag_last`` first."""
+def _upward_crossing(imag: Tensor, imag_last: Tensor | None) -> Tensor:
+    """``im[t-1] < 0 <= im[t]`` for every ``t`` (``im[-1] = imag_last``, zeros when ``None``), laid out like
+    ``imag``: slices of it rather than a concatenated delayed copy (a time-last ``cat`` of a neuron-contiguous
+    series is a slow transposing copy)."""
+    crossing = torch.empty_like(imag, dtype=torch.bool)
+    if imag.shape[-1] == 0:
+        return crossing
+    crossing[..., 1:] = (imag[..., :-1] < 0) & (imag[..., 1:] >= 0)
     if imag_last is None:
-        first = imag.new_zeros((*imag.shape[:-1], 1))
+        crossing[..., 0] = False  # im[-1] = 0 is not < 0
     else:
-        first = imag_last.expand(imag.shape[:-1]).unsqueeze(-1)
-    return torch.cat([first, imag[..., :-1]], dim=-1)
+        crossing[..., 0] = (imag_last.expand(imag.shape[:-1]) < 0) & (imag[..., 0] >= 0)
+    return crossing
 
 
 class _PhaseSpikeFunction(torch.autograd.Function):
@@ -64,8 +70,7 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         graded: bool,
         scale: float | Tensor,
     ) -> Tensor:
-        crossing = (_previous_imag(imag, imag_last) < 0) & (imag >= 0)
-        fired = ((real >= threshold) & crossing).to(real.dtype)
+        fired = ((real >= threshold) & _upward_crossing(imag, imag_last)).to(real.dtype)
         return fired * (real / scale) if graded else fired
 
     @staticmethod
@@ -95,9 +100,12 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         return grad_real, grad_imag, grad_threshold, None, None, None, None, None
 
 
-def _align_imag_last(imag_last: Tensor | None, real: Tensor) -> Tensor | None:
+def _align_imag_last(imag_last: Tensor | float | None, real: Tensor) -> Tensor | None:
     if imag_last is None:
         return None
+    if isinstance(imag_last, (int, float)) and not isinstance(imag_last, bool):
+        # lava-dl's tutorials pass a plain 0 (the real Spike.apply's voltage_last takes one too)
+        return real.new_full((), float(imag_last))
     check_state(imag_last, "imag_last")
     state_shape = tuple(real.shape[:-1])
     if not broadcasts_to(tuple(imag_last.shape), state_shape):
@@ -115,7 +123,7 @@ def phase_spike(
     tau_rho: float | Tensor,
     scale_rho: float | Tensor,
     graded: bool = False,
-    imag_last: Tensor | None = None,
+    imag_last: Tensor | float | None = None,
     scale: float | Tensor = 1.0,
 ) -> Tensor:
     """Phase spikes: ``re[t] >= threshold`` and ``im[t-1] < 0 <= im[t]``.
@@ -128,7 +136,8 @@ def phase_spike(
         tau_rho: surrogate width ``a`` (> 0). scale_rho: surrogate height. Not differentiated.
         graded: emit ``real / scale`` instead of 1 at spikes.
         imag_last: ``im`` of the step before ``t = 0``, shape ``(N, C[, H, W])`` (or
-            broadcastable to it); zeros when ``None``. Receives no gradient.
+            broadcastable to it) or a number for every neuron; zeros when ``None``. Receives
+            no gradient.
         scale: divisor of graded spikes (non-zero).
 
     Returns:
@@ -162,7 +171,7 @@ class Spike:
         tau_rho: float | Tensor,
         scale_rho: float | Tensor,
         graded_spike: bool = False,
-        imag_last: Tensor | None = None,
+        imag_last: Tensor | float | None = None,
         scale: float | Tensor = 1.0,
     ) -> Tensor:
         return phase_spike(real, imag, threshold, tau_rho, scale_rho, graded_spike, imag_last, scale)

@@ -1,7 +1,7 @@
 """slayer utilities (distribution ``slayer-core``): quantisation, integer helpers, time-axis
 filters (``slayer.utils.filter``) and shifts (``slayer.utils.time``).
 
-The quantisers are re-exported here under lava-dl's names. ``slayer.utils.quantize`` is the
+The quantisers and ``dotdict`` are re-exported here under lava-dl's names. ``slayer.utils.quantize`` is the
 *function* (as in lava-dl); its module is ``slayer.utils.quantization``. Other submodules
 are imported on first attribute access.
 """
@@ -14,8 +14,9 @@ from .quantization import MODE as QUANTIZE_MODE
 from .quantization import quantize as quantize
 from .quantization import quantize_8bit as quantize_8bit
 from .quantization import quantize_hook_fx as quantize_hook_fx
+from .utils import dotdict as dotdict
 
-__all__ = ["QUANTIZE_MODE", "quantize", "quantize_8bit", "quantize_hook_fx"]
+__all__ = ["QUANTIZE_MODE", "dotdict", "quantize", "quantize_8bit", "quantize_hook_fx"]
 
 # imported lazily; "quantization" is listed for completeness (already imported above)
 _SUBMODULES = ("filter", "time", "quantization", "int_utils")

@@ -6,6 +6,7 @@ Dense layouts, time last: 2-D events ``(C, H, W, T)`` (H indexed by ``y``, W by 
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
@@ -18,7 +19,47 @@ except ImportError:  # pragma: no cover
 
 
 class EventsDroppedWarning(UserWarning):
-    """Events fell outside the tensor being filled and were not written into it."""
+    """Events fell outside the tensor being filled and were not written into it.
+
+    Reported once per process and call site (the first line outside this module): a data loader
+    that crops every sample on purpose would otherwise print it for every sample. A warnings filter
+    with action ``"always"`` or ``"error"`` for this category (``warnings.simplefilter("always",
+    EventsDroppedWarning)``, or ``pytest.warns``) sees every drop.
+    """
+
+
+#: call sites (file, line) whose dropped events were reported already
+_reported_sites: set[tuple[str, int]] = set()
+
+
+def _warn_dropped(message: str) -> None:
+    """Warn with ``message`` unless this call site was warned before and no filter asks for every warning."""
+    frame, stacklevel = sys._getframe(1), 2  # level 1 is this function
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    site = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("?", 0)
+    module = frame.f_globals.get("__name__", "") if frame is not None else ""
+    if site in _reported_sites and not _filter_shows_every(message, module, site[1]):
+        return
+    _reported_sites.add(site)
+    warnings.warn(
+        message + " (reported once per call site; warnings.simplefilter('always', EventsDroppedWarning) shows all)",
+        EventsDroppedWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _filter_shows_every(message: str, module: str, lineno: int) -> bool:
+    """Whether the first matching warnings filter (stdlib matching rules) is ``always`` or ``error``."""
+    for action, text, category, module_pattern, line in warnings.filters:
+        if (
+            issubclass(EventsDroppedWarning, category)
+            and (text is None or text.match(message))
+            and (module_pattern is None or module_pattern.match(module))
+            and line in (0, lineno)
+        ):
+            return action in ("always", "error")
+    return False
 
 
 #: int64's range as floats: |v| < 2**63 converts without wrapping
@@ -192,7 +233,8 @@ class Event:
         always add ``payload / Ts``, so ``fill_tensor`` inverts :func:`tensor_to_event` for any ``Ts``.
         ``t_start`` is 0, or with ``random_shift=True`` a random integer in
         ``[0, max(0, last_bin - T + 1)]`` (from ``rng``, or numpy's global generator).
-        Events outside the tensor are not written; an :class:`EventsDroppedWarning` reports how many.
+        Events outside the tensor are not written; an :class:`EventsDroppedWarning` reports how many
+        (once per call site, see there).
         """
         if binning_mode not in ("OR", "SUM"):
             raise ValueError(f"binning_mode must be 'OR' or 'SUM'; got {binning_mode!r}")
@@ -223,11 +265,9 @@ class Event:
         inside = (self.c < n_c) & (y >= 0) & (y < n_h) & (x >= 0) & (x < n_w) & (bins >= 0) & (bins < n_t)
         dropped = len(self) - int(inside.sum())
         if dropped:
-            warnings.warn(
+            _warn_dropped(
                 f"fill_tensor: {dropped} of {len(self)} events fall outside the tensor (C, H, W, T) = "
-                f"{(n_c, n_h, n_w, n_t)} at sampling_time={sampling_time} (t_start={t_start}) and were not written",
-                EventsDroppedWarning,
-                stacklevel=2,
+                f"{(n_c, n_h, n_w, n_t)} at sampling_time={sampling_time} (t_start={t_start}) and were not written"
             )
         c, y, x, bins = self.c[inside], y[inside], x[inside], bins[inside]
         if self.graded:

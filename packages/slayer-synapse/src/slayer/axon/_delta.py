@@ -2,69 +2,140 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
 from slayer.core import arguments
+from slayer.core.backends import BackendSelectionError, select_kernel
+from slayer.core.backends import reference as reference_backend
 from slayer.core.dynamics import validation_enabled
 from slayer.synapse._layout import neuron_shape
-from slayer.utils.quantization import MODE, quantize
 
 
-def _encode(x, threshold, previous, residual, error, cum_error):
-    """The thresholding recursion, looped over time only (vectorised over neurons).
-
-    ``x``: ``(N, *neurons, T)``. Returns messages ``y`` as an ``(N, T, *neurons)`` stack,
-    differences ``delta`` as a ``(T, N, *neurons)`` stack, and the final (previous, residual, error) states.
-    """
-    messages, deltas = [], []
-    for t in range(x.shape[-1]):
-        current = x[..., t]
-        delta = (current - previous) + residual
-        if cum_error:
-            error = error + delta
-            send = ~(error.abs() < threshold)  # NaN is sent: it poisons its neuron instead of vanishing
-            error = torch.where(send, torch.zeros_like(error), error)
-        else:
-            send = ~(delta.abs() < threshold)
-        message = torch.where(send, delta, torch.zeros_like(delta))
-        residual = delta - message
-        previous = current
-        messages.append(message)
-        deltas.append(delta)
-    return torch.stack(messages, dim=1), torch.stack(deltas), previous, residual, error
+def _per_neuron(threshold: Tensor, neurons: int) -> Tensor:
+    """The threshold for each of ``neurons`` (``M``) neurons: ``(M,)`` from a shared ``(1,)`` or a per-channel
+    ``(C, 1, ...)`` parameter (neuron-major order: a channel's neurons are consecutive). Differentiable: the
+    per-neuron gradient flows back summed to the parameter's shape."""
+    return threshold.reshape(-1, 1).expand(threshold.numel(), neurons // threshold.numel()).reshape(neurons)
 
 
-class _DeltaEncode(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x, threshold, previous, residual, error, scale, tau_grad, scale_grad, cum_error):
-        messages, deltas, previous, residual, error = _encode(x, threshold, previous, residual, error, cum_error)
-        ctx.save_for_backward(deltas, threshold)
-        ctx.tau_grad, ctx.scale_grad = tau_grad, scale_grad
-        # messages leave quantised to 1/scale (floor); the residual keeps the unquantised value
-        output = quantize(messages, step=1 / scale, mode=MODE.FLOOR).movedim(1, -1)
-        return output, previous.clone(), residual, error.clone()
+def _kernel(op: str, x: Tensor):
+    """The selected backend's delta kernel for ``x``; the reference one for dtypes other than float32/float64
+    (the kernels' contract) and when ``SLAYER_BACKEND`` names a backend without it (the gpu backend has none
+    yet): a dynamics backend choice must not break sigma-delta neurons."""
+    if x.dtype not in (torch.float32, torch.float64):
+        return reference_backend.KERNELS[op]
+    try:
+        return select_kernel(op, x.device.type)
+    except BackendSelectionError:
+        return reference_backend.KERNELS[op]
 
-    @staticmethod
-    def backward(ctx, grad_output, *_):
-        deltas, threshold = ctx.saved_tensors
-        grad = grad_output.movedim(-1, 0)  # (T, N, *neurons)
-        grad_input = None
-        if ctx.needs_input_grad[0]:  # adjoint of differencing: g_x[t] = g_y[t] - g_y[t+1]
-            grad_input = grad.clone()
-            grad_input[:-1] -= grad[1:]
-            grad_input = grad_input.movedim(0, -1)
-        grad_threshold = None
-        if ctx.needs_input_grad[1]:
-            excess = deltas.abs() - threshold
-            surrogate = -deltas * ctx.scale_grad * torch.exp(-excess.abs() / ctx.tau_grad) / threshold
-            per_element = torch.where(excess > 0, surrogate, -torch.sign(deltas)) * grad
-            if threshold.numel() == 1:
-                grad_threshold = per_element.sum().reshape(threshold.shape)
-            else:  # per channel: (T, N, C, ...) summed to (C,), then to the threshold's (C, 1, ...)
-                grad_threshold = per_element.transpose(0, 2).reshape(threshold.shape[0], -1).sum(1)
-                grad_threshold = grad_threshold.reshape(threshold.shape)
-        return grad_input, grad_threshold, None, None, None, None, None, None, None
+
+def _neuron_contiguous_like(x: Tensor) -> Tensor:
+    """An empty ``(N, M, T)`` series in ``N T M`` storage, as the kernels return their series."""
+    batch, neurons, steps = x.shape
+    return x.new_empty((batch, steps, neurons)).permute(0, 2, 1)
+
+
+# Custom ops (as the dynamics ops in slayer.core.dynamics._ops), so that torch.compile(fullgraph=True)
+# traces a sigma-delta network through the encoder: a series (N, M, T), a per-neuron threshold (M,), states
+# (N, M).
+@torch.library.custom_op("slayer::delta_encode", mutates_args=())
+def delta_encode_op(
+    x: Tensor,
+    threshold: Tensor,
+    previous: Tensor,
+    residual: Tensor,
+    error: Tensor,
+    step: float,
+    tau_grad: float,
+    scale_grad: float,
+    cum_error: bool,
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+    """``(messages, delta, next_previous, next_residual, next_error)`` (``delta_forward``, docs/backends.md)."""
+    return _kernel("delta_forward", x)(x, threshold, previous, residual, error, step, cum_error)
+
+
+@delta_encode_op.register_fake
+def _(x, threshold, previous, residual, error, step, tau_grad, scale_grad, cum_error):
+    return (
+        _neuron_contiguous_like(x),
+        _neuron_contiguous_like(x),
+        previous.new_empty(previous.shape),
+        residual.new_empty(residual.shape),
+        error.new_empty(error.shape),
+    )
+
+
+@torch.library.custom_op("slayer::delta_encode_backward", mutates_args=())
+def delta_encode_backward_op(
+    grad_output: Tensor,
+    delta: Tensor,
+    threshold: Tensor,
+    tau_grad: float,
+    scale_grad: float,
+    input_grad: bool,
+    threshold_grad: bool,
+) -> tuple[Tensor, Tensor]:
+    """``(grad_input, grad_threshold)`` (``delta_backward``, docs/backends.md)."""
+    kernel = _kernel("delta_backward", delta)
+    return kernel(grad_output, delta, threshold, tau_grad, scale_grad, input_grad, threshold_grad)
+
+
+@delta_encode_backward_op.register_fake
+def _(grad_output, delta, threshold, tau_grad, scale_grad, input_grad, threshold_grad):
+    grad_input = _neuron_contiguous_like(delta) if input_grad else delta.new_empty(0)
+    return grad_input, threshold.new_empty(threshold.shape) if threshold_grad else delta.new_empty(0)
+
+
+def _delta_setup(ctx, inputs, output) -> None:
+    _, threshold, _, _, _, _, tau_grad, scale_grad, _ = inputs
+    ctx.save_for_backward(output[1], threshold)
+    ctx.tau_grad, ctx.scale_grad = tau_grad, scale_grad
+
+
+def _delta_backward(ctx, grad_output, *_):
+    delta, threshold = ctx.saved_tensors
+    if grad_output is None:
+        grad_output = torch.zeros_like(delta)
+    input_grad, threshold_grad = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+    grad_input, grad_threshold = delta_encode_backward_op(
+        grad_output.to(delta.dtype), delta, threshold, ctx.tau_grad, ctx.scale_grad, input_grad, threshold_grad
+    )
+    return (
+        grad_input if input_grad else None,
+        grad_threshold if threshold_grad else None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+delta_encode_op.register_autograd(_delta_backward, setup_context=_delta_setup)
+
+
+def _encode(x, threshold, previous, residual, error, scale, tau_grad, scale_grad, cum_error):
+    """Messages ``(N, *S, T)`` and the states after the last step, for ``x`` ``(N, *S, T)``."""
+    batch, steps, neurons = x.shape[0], x.shape[-1], math.prod(x.shape[1:-1])
+    series = x.reshape(batch, neurons, steps)  # (N, M, T): a view for time-last and neuron-contiguous layouts
+    per_neuron = _per_neuron(threshold, neurons).to(x.dtype)
+    planes = [state.reshape(batch, neurons) for state in (previous, residual, error)]
+    output, _, previous, residual, error = delta_encode_op(
+        series, per_neuron, *planes, 1 / scale, float(tau_grad), float(scale_grad), bool(cum_error)
+    )
+    state_shape = x.shape[:-1]
+    return (
+        output.reshape(x.shape),
+        previous.reshape(state_shape),
+        residual.reshape(state_shape),
+        error.reshape(state_shape),
+    )
 
 
 class Delta(torch.nn.Module):
@@ -88,8 +159,9 @@ class Delta(torch.nn.Module):
     * gradients: input ``g_x[t] = g_y[t] - g_y[t+1]`` (straight through the thresholding, so
       Sigma∘Delta has identity gradient); threshold as lava-dl (``tau_grad``, ``scale_grad``).
 
-    Input/output ``(N, C, *spatial, T)``, time last; the output is a time-last view of
-    ``(N, T, ...)`` memory. The recursion loops over time (vectorised over neurons).
+    Input/output ``(N, C, *spatial, T)``, time last, the output laid out like the input. The recursion
+    runs in the backend kernels ``delta_forward``/``delta_backward``: C++ on CPU (cpu backend), a
+    Python loop over time (vectorised over neurons) elsewhere.
     """
 
     pre_state: Tensor | None
@@ -153,7 +225,7 @@ class Delta(torch.nn.Module):
         if input.shape[-1] == 0:  # no time step: nothing to send, the states stay (clone: keeps the graph)
             return input.clone()
         self.clamp()
-        output, previous, residual, error = _DeltaEncode.apply(
+        output, previous, residual, error = _encode(
             input,
             self.threshold,
             self._state("pre_state", input),

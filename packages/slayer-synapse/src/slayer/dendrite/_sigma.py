@@ -12,8 +12,10 @@ class Sigma(torch.nn.Module):
     """Sigma dendrite (lava-dl ``slayer.dendrite.Sigma``): ``y[t] = s + sum_{k<=t} x[k]``.
 
     ``s`` is the persistent ``pre_state`` (the last output of the previous call) when
-    ``persistent_state`` is set, else 0. The sum continues from ``s`` exactly as one long
-    ``cumsum`` would, so chunked runs equal one long run. Input/output ``(N, C, *spatial, T)``.
+    ``persistent_state`` is set, else 0. As in lava-dl, ``s`` is added after the chunk's own
+    ``cumsum`` (bit-exact with lava-dl's persistent sigma). Chunked runs equal one long run bit for
+    bit when every addition is exact, e.g. float32 messages on a ``2**-k`` grid whose running sums
+    stay below ``2**(24 - k)`` in magnitude (docs/synapses.md). Input/output ``(N, C, *spatial, T)``.
     """
 
     pre_state: Tensor | None
@@ -36,11 +38,9 @@ class Sigma(torch.nn.Module):
         """Running sums ``(N, *S, T)`` of the messages ``input`` ``(N, *S, T)``."""
         self.shape = neuron_shape("Sigma", input, self.shape)
         state = self.pre_state
+        output = torch.cumsum(input, dim=-1)
         if self.persistent_state and state is not None and state.shape == input.shape[:-1]:
-            # prepend the carried sum so the additions happen in the order of one long cumsum
-            output = torch.cumsum(torch.cat([state.to(input.dtype).unsqueeze(-1), input], dim=-1), dim=-1)[..., 1:]
-        else:
-            output = torch.cumsum(input, dim=-1)
+            output = output + state.to(input.dtype).unsqueeze(-1)  # lava-dl's order: carried sum added last
         if self.persistent_state and input.shape[-1]:  # an empty time axis leaves the sum where it was
             self.pre_state = output[..., -1].detach().clone()
         return output

@@ -5,8 +5,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 
-#: Kernels of the fixed-point dynamics (signatures in docs/backends.md). A backend may implement any
-#: subset; ops it lacks run on the next backend in automatic selection.
+#: Kernels of the fixed-point dynamics and of the sigma-delta encoder (signatures in docs/backends.md). A
+#: backend may implement any subset; ops it lacks run on the next backend in automatic selection.
 KERNEL_NAMES: tuple[str, ...] = (
     "leaky_integrator_forward",
     "leaky_integrator_backward",
@@ -21,6 +21,8 @@ KERNEL_NAMES: tuple[str, ...] = (
     "alif_forward",
     "alif_backward",
     "neuron_major",
+    "delta_forward",
+    "delta_backward",
 )
 
 

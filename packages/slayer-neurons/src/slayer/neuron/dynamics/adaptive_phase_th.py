@@ -7,6 +7,7 @@ import torch
 
 from slayer.core import dynamics as core
 
+from ._lava_args import layout_of, truncate_decay
 from .adaptive_threshold import persistent_ref_state as persistent_ref_state
 from .adaptive_threshold import persistent_th_state as persistent_th_state
 
@@ -24,9 +25,20 @@ def dynamics(
     w_scale: int,
     debug: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(threshold, refractory)`` traces ``(N, *S, T)`` for resonator traces ``re_input``/``im_input``
-    (phase spikes at upward zero crossings of the imaginary part; ``im_state`` is ``im[-1]``)."""
+    """``(threshold, refractory)`` traces of the input's shape (``(N, *S, T)``, ``(A, T)`` or ``(T,)``)
+    for resonator traces ``re_input``/``im_input`` (phase spikes at upward zero crossings of the
+    imaginary part; ``im_state`` is ``im[-1]``). Decays are truncated to integers as lava-dl does."""
+    layout = layout_of(re_input)
     threshold, refractory, _, _ = core.adaptive_phase_threshold(
-        re_input, im_input, ref_decay, th_decay, th_scale, th0, im_state, ref_state, th_state, s_scale=int(w_scale)
+        layout.input(re_input),
+        layout.input(im_input),
+        truncate_decay(ref_decay),
+        truncate_decay(th_decay),
+        th_scale,
+        th0,
+        layout.state(im_state),
+        layout.state(ref_state),
+        layout.state(th_state),
+        s_scale=int(w_scale),
     )
-    return threshold, refractory
+    return layout.outputs(threshold, refractory)

@@ -7,6 +7,7 @@ import torch
 
 from slayer.core import dynamics as core
 
+from ._lava_args import layout_of, truncate_decay
 from .adaptive_threshold import persistent_ref_state as persistent_ref_state
 from .adaptive_threshold import persistent_th_state as persistent_th_state
 
@@ -27,20 +28,22 @@ def dynamics(
     w_scale: int,
     debug: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(real, imag, threshold, refractory)`` traces ``(N, *S, T)`` of an adaptive Izhikevich resonator."""
+    """``(real, imag, threshold, refractory)`` traces of an adaptive Izhikevich resonator, of the input's
+    shape (``(N, *S, T)``, ``(A, T)`` or ``(T,)``). Decays are truncated to integers as lava-dl does."""
+    layout = layout_of(real_input)
     real, imag, threshold, refractory, *_ = core.adaptive_resonator(
-        real_input,
-        imag_input,
-        sin_decay,
-        cos_decay,
-        ref_decay,
-        th_decay,
+        layout.input(real_input),
+        layout.input(imag_input),
+        truncate_decay(sin_decay),
+        truncate_decay(cos_decay),
+        truncate_decay(ref_decay),
+        truncate_decay(th_decay),
         th_scale,
         th0,
-        real_state,
-        imag_state,
-        ref_state,
-        th_state,
+        layout.state(real_state),
+        layout.state(imag_state),
+        layout.state(ref_state),
+        layout.state(th_state),
         s_scale=int(w_scale),
     )
-    return real, imag, threshold, refractory
+    return layout.outputs(real, imag, threshold, refractory)

@@ -6,6 +6,8 @@ import torch
 
 from slayer.core import dynamics as core
 
+from ._lava_args import layout_of, truncate_decay
+
 
 def dynamics(
     input: torch.Tensor,
@@ -18,12 +20,21 @@ def dynamics(
     w_scale: int,
     debug: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(threshold, refractory)`` traces ``(N, *S, T)`` for a voltage ``input``; ``th_scale`` is the
-    threshold step and ``th0`` the base threshold (float units)."""
+    """``(threshold, refractory)`` traces of ``input``'s shape (``(N, *S, T)``, ``(A, T)`` or ``(T,)``)
+    for a voltage ``input``; ``th_scale`` is the threshold step and ``th0`` the base threshold (float
+    units). Decays are truncated to integers as lava-dl does."""
+    layout = layout_of(input)
     threshold, refractory, _, _ = core.adaptive_threshold(
-        input, ref_decay, th_decay, th_scale, th0, ref_state, th_state, s_scale=int(w_scale)
+        layout.input(input),
+        truncate_decay(ref_decay),
+        truncate_decay(th_decay),
+        th_scale,
+        th0,
+        layout.state(ref_state),
+        layout.state(th_state),
+        s_scale=int(w_scale),
     )
-    return threshold, refractory
+    return layout.outputs(threshold, refractory)
 
 
 def persistent_ref_state(ref_state: torch.Tensor, spike: torch.Tensor, th_state: torch.Tensor) -> torch.Tensor:

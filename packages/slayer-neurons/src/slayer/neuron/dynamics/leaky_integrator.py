@@ -6,6 +6,8 @@ import torch
 
 from slayer.core import dynamics as core
 
+from ._lava_args import layout_of, truncate_decay
+
 
 def dynamics(
     input: torch.Tensor,
@@ -15,10 +17,14 @@ def dynamics(
     threshold: float | None = None,
     debug: bool = False,
 ) -> torch.Tensor:
-    """Leaky integrator output ``(N, *S, T)`` (pre-reset values); ``decay`` in units of 1/4096,
-    ``state`` ``(N, *S)`` or one element, ``w_scale`` the state scale. ``debug`` is ignored."""
-    output, _ = core.leaky_integrator(input, decay, state, threshold, s_scale=int(w_scale))
-    return output
+    """Leaky integrator output of ``input``'s shape (pre-reset values). ``input`` is ``(N, *S, T)``,
+    ``(A, T)`` or ``(T,)``; ``decay`` in units of 1/4096, truncated to an integer as lava-dl does;
+    ``state`` ``input.shape[:-1]`` or one element; ``w_scale`` the state scale. ``debug`` is ignored."""
+    layout = layout_of(input)
+    output, _ = core.leaky_integrator(
+        layout.input(input), truncate_decay(decay), layout.state(state), threshold, s_scale=int(w_scale)
+    )
+    return layout.output(output)
 
 
 def persistent_state(state: torch.Tensor, spike: torch.Tensor) -> torch.Tensor:

@@ -6,6 +6,8 @@ import torch
 
 from slayer.core import dynamics as core
 
+from ._lava_args import layout_of, truncate_decay
+
 
 def dynamics(
     real_input: torch.Tensor,
@@ -18,11 +20,20 @@ def dynamics(
     threshold: float | None = None,
     debug: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(real, imag)`` resonator traces ``(N, *S, T)``; with ``threshold``, Izhikevich reset."""
+    """``(real, imag)`` resonator traces of the input's shape (``(N, *S, T)``, ``(A, T)`` or ``(T,)``);
+    with ``threshold``, Izhikevich reset. Decays are truncated to integers as lava-dl does."""
+    layout = layout_of(real_input)
     real, imag, _, _ = core.resonator(
-        real_input, imag_input, sin_decay, cos_decay, real_state, imag_state, threshold, s_scale=int(w_scale)
+        layout.input(real_input),
+        layout.input(imag_input),
+        truncate_decay(sin_decay),
+        truncate_decay(cos_decay),
+        layout.state(real_state),
+        layout.state(imag_state),
+        threshold,
+        s_scale=int(w_scale),
     )
-    return real, imag
+    return layout.outputs(real, imag)
 
 
 def persistent_real_state(real_state: torch.Tensor, spike: torch.Tensor) -> torch.Tensor:

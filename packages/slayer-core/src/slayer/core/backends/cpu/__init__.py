@@ -46,6 +46,8 @@ KERNEL_OPS: tuple[str, ...] = (
     "alif_forward",
     "alif_backward",
     "neuron_major",
+    "delta_forward",  # csrc/delta.cpp
+    "delta_backward",
 )
 
 

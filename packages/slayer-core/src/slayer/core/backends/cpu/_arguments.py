@@ -5,9 +5,10 @@ An argument error raised inside the C++ library has to unwind through it to reac
 raising. Checking here first means a bad call never reaches that path on any toolchain: it raises the same
 ``RuntimeError`` with the same message (the C++ checks stay, for callers of ``torch.ops.slayer_cpu``).
 
-The role of each tensor argument follows from its name in the op schema (docs/backends.md): ``*decay`` ->
-``(M,)``, ``*state`` and ``grad_next_*`` -> ``(N, M)``, ``events`` -> bool like the series or empty,
-``grad_voltage`` -> like the series or empty, anything else -> an ``(N, M, T)`` series.
+The role of each tensor argument follows from its name in the op schema (docs/backends.md): ``*decay`` and
+the delta encoder's per-neuron ``threshold`` -> ``(M,)``, ``*state`` and ``grad_next_*`` -> ``(N, M)``,
+``events`` -> bool like the series or empty, ``grad_voltage`` -> like the series or empty, anything else ->
+an ``(N, M, T)`` series.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def tensor_roles(op) -> tuple[tuple[int, str, str], ...]:
         if str(argument.type) != "Tensor":
             continue
         name = argument.name
-        if name == "decay" or name.endswith("_decay"):
+        if name in ("decay", "threshold") or name.endswith("_decay"):
             role = "parameter"
         elif name == "state" or name.endswith("_state") or name.startswith("grad_next"):
             role = "plane"

@@ -22,6 +22,8 @@ from .alif import alif_backward as alif_backward
 from .alif import alif_forward as alif_forward
 from .cuba import cuba_backward as cuba_backward
 from .cuba import cuba_forward as cuba_forward
+from .delta import delta_backward as delta_backward
+from .delta import delta_forward as delta_forward
 from .leaky_integrator import leaky_integrator_backward as leaky_integrator_backward
 from .leaky_integrator import leaky_integrator_forward as leaky_integrator_forward
 from .resonator import resonator_backward as resonator_backward
@@ -41,6 +43,8 @@ KERNELS: dict[str, Callable] = {
     "alif_forward": alif_forward,
     "alif_backward": alif_backward,
     "neuron_major": neuron_major,
+    "delta_forward": delta_forward,
+    "delta_backward": delta_backward,
 }
 
 

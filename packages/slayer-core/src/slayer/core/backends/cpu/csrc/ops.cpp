@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "dispatch.h"
 #include "isa.h"
 #include "kernels.h"
 #include "output_pool.h"
@@ -99,15 +100,6 @@ Tensor series_like(const Tensor& like, c10::ScalarType dtype) {
 Tensor plane_like(const Tensor& like) { return at::empty({like.size(0), like.size(1)}, like.options()); }
 
 Tensor no_events(const Tensor& like) { return at::empty({0}, like.options().dtype(at::kBool)); }
-
-template <typename F>
-void dispatch_float(const Tensor& like, const F& body) {
-  if (like.scalar_type() == at::kDouble) {
-    body(double{});
-  } else {
-    body(float{});
-  }
-}
 
 template <typename S>
 S ratio(int64_t numerator, int64_t denominator) {
