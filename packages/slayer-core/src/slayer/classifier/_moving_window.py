@@ -16,7 +16,7 @@ class MovingWindow(torch.nn.Module):
 
     def __init__(self, time_window: int, mode: str = "probability", eps: float = 1e-6) -> None:
         super().__init__()
-        self.time_window = check_window("MovingWindow", time_window)
+        self.time_window = check_window("MovingWindow", time_window, "time_window")
         if self.time_window is None:
             raise ValueError("MovingWindow: time_window must be a positive integer, received None")
         self.mode, self.eps = check_mode(mode), eps

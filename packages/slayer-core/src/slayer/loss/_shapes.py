@@ -16,10 +16,10 @@ def check_reduction(owner: str, reduction: str) -> str:
     return reduction
 
 
-def check_window(owner: str, moving_window: int | None) -> int | None:
-    if moving_window is not None and (int(moving_window) != moving_window or moving_window < 1):
-        raise ValueError(f"{owner}: moving_window must be a positive integer or None, received {moving_window!r}")
-    return None if moving_window is None else int(moving_window)
+def check_window(owner: str, window: int | None, name: str = "moving_window") -> int | None:
+    if window is not None and (int(window) != window or window < 1):
+        raise ValueError(f"{owner}: {name} must be a positive integer or None, received {window!r}")
+    return None if window is None else int(window)
 
 
 def as_channels(owner: str, spikes: Tensor) -> Tensor:

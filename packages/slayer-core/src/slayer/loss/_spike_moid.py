@@ -47,4 +47,5 @@ class SpikeMoid(torch.nn.Module):
         return F.binary_cross_entropy(probability.flatten(), label.flatten(), reduction=self.reduction)
 
     def extra_repr(self) -> str:
-        return f"moving_window={self.moving_window}, reduction={self.reduction!r}, alpha={self.alpha}, theta={self.theta}"
+        window, reduction = self.moving_window, self.reduction
+        return f"moving_window={window}, reduction={reduction!r}, alpha={self.alpha}, theta={self.theta}"

@@ -49,7 +49,8 @@ class SpikeTime(torch.nn.Module):
                 f"received {tuple(output.shape)} and {tuple(target.shape)}"
             )
         target = target.to(output.dtype)
-        return F.mse_loss(conv(output, self.filter).flatten(), conv(target, self.filter).flatten(), reduction=self.reduction)
+        filtered_output, filtered_target = conv(output, self.filter), conv(target, self.filter)
+        return F.mse_loss(filtered_output.flatten(), filtered_target.flatten(), reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return (
