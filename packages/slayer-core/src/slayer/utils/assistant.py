@@ -109,7 +109,7 @@ class Assistant:
     def _unpack(self, result: Any) -> tuple[Tensor, Tensor | None, Any]:
         """``(output, net_loss, counts)`` from what the network returned."""
         expected = 1 + (self.lam is not None) + bool(self.count_log)
-        parts = tuple(result) if isinstance(result, (tuple, list)) and expected > 1 else (result,)
+        parts = tuple(result) if isinstance(result, (tuple, list)) else (result,)
         if len(parts) != expected:
             what = ["output"] + ["net_loss"] * (self.lam is not None) + ["counts"] * bool(self.count_log)
             raise ValueError(f"Assistant: the network must return ({', '.join(what)}), received {len(parts)} values")
@@ -168,7 +168,7 @@ class Assistant:
             print(f"Learning rate reduced to {[group['lr'] for group in self.optimizer.param_groups]}")
 
     def _add_counts(self, counts: Any) -> None:
-        values = [float(c) if c is not None else float("nan") for c in counts]
+        values = [float(torch.as_tensor(c).detach()) if c is not None else float("nan") for c in counts]
         if len(self._count_sums) != len(values):
             self._count_sums = [0.0] * len(values)
         self._count_sums = [a + b for a, b in zip(self._count_sums, values)]
