@@ -101,6 +101,7 @@ def test_net_loss_and_counts():
             p -= 0.1 * p.grad
     torch.testing.assert_close(net.state_dict(), reference.state_dict())
     assert assistant.stats.training.loss == pytest.approx(error(out, y).item() / 8)  # without the net loss
+    torch.testing.assert_close(output, out.detach())
     assert counts[1] is None and float(counts[0]) == pytest.approx(out.mean().item())
 
 
