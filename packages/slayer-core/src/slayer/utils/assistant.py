@@ -69,6 +69,8 @@ class Assistant:
         self.counts: list[float] | None = None  # mean event rate per layer over the last epoch (count_log)
         self._count_sums: list[float] = []
         self._count_batches = 0
+        self.best_state: dict[str, Tensor] | None = None  # state dict of the best network seen by fit()
+        self.elapsed = 0.0  # seconds of the last fit()
 
     # -- setup -------------------------------------------------------------------------------------------------
 
@@ -216,34 +218,41 @@ class Assistant:
         progress: bool | None = None,
         plots: bool | None = None,
         start_epoch: int = 0,
+        save_every: int = 1,
     ) -> LearningStats:
         """Train for ``epochs`` epochs, each followed by validation and testing when their loaders are given.
 
-        After every epoch the scheduler steps, the statistics are updated, and (rank 0, with ``path``) the best
-        network so far is saved to ``path/network.pt`` (best test accuracy, else validation accuracy, else the
-        lowest test / validation / training loss), a resumable ``path/checkpoint.pt`` and the logs
-        ``path/<loss_str>.txt``, ``path/<accuracy_str>.txt`` are written. At the end the curves are drawn as
-        ``path/loss.png``, ``path/accuracy.png`` (``plots=None``: when matplotlib is installed).
+        After every epoch the scheduler steps, the statistics are updated and the best network so far is kept
+        (best test accuracy, else validation accuracy, else the lowest test / validation / training loss). With
+        ``path``, rank 0 writes every ``save_every`` epochs and after the last: the best network
+        ``path/network.pt``, a resumable ``path/checkpoint.pt`` and the logs ``path/<loss_str>.txt``,
+        ``path/<accuracy_str>.txt``; at the end the curves ``path/loss.png``, ``path/accuracy.png``
+        (``plots=None``: when matplotlib is installed). ``progress``: a bar over epochs and, for loaders of
+        more than one batch, over batches (``None``: when tqdm is installed).
         """
         out = Path(path) if path is not None else None
         if out is not None and self.rank == 0:
             out.mkdir(parents=True, exist_ok=True)
         bar = self._progress(range(start_epoch, start_epoch + epochs), progress, desc="epochs")
+        single_batch = hasattr(train_loader, "__len__") and len(train_loader) == 1  # type: ignore[arg-type]
+        batch_bars = False if single_batch else progress
         start = time.perf_counter()
         for epoch in bar:
-            self.run_epoch("train", train_loader, epoch, progress)
+            self.run_epoch("train", train_loader, epoch, batch_bars)
             if valid_loader is not None:
-                self.run_epoch("valid", valid_loader, epoch, progress)
+                self.run_epoch("valid", valid_loader, epoch, batch_bars)
             if test_loader is not None:
-                self.run_epoch("test", test_loader, epoch, progress)
+                self.run_epoch("test", test_loader, epoch, batch_bars)
             if self.scheduler is not None:
                 self.scheduler.step()
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix_str(str(self.stats).replace("    ", " "))
+            if hasattr(bar, "set_postfix_str"):
+                bar.set_postfix_str(str(self.stats).replace("    ", " "), refresh=False)
             self.stats.update()
-            if out is not None and self.rank == 0:
-                if self._is_best():
-                    torch.save(self.net.state_dict(), out / "network.pt")
+            if self._is_best():
+                self.best_state = {name: value.detach().clone() for name, value in self.net.state_dict().items()}
+            last = epoch == start_epoch + epochs - 1
+            if out is not None and self.rank == 0 and ((epoch + 1 - start_epoch) % save_every == 0 or last):
+                torch.save(self.best_state, out / "network.pt")
                 self.save_checkpoint(out / "checkpoint.pt", epoch)
                 self.stats.save(out)
         self.elapsed = time.perf_counter() - start
