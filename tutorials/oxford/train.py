@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             print(f"loss after {epoch} epochs: {losses[epoch - 1]:,.0f} (lava-dl: {theirs:,.0f})")
     reached = next((e + 1 for e, value in enumerate(losses) if value <= LAVA_DL_LOSS[5000]), None)
     print(f"loss {losses[0]:,.0f} -> {losses[-1]:,.0f} (min {stats.training.min_loss:,.0f}); ", end="")
-    print(f"lava-dl's final {LAVA_DL_LOSS[5000]:,.0f} reached at epoch {reached}" if reached else "lava-dl's not reached")
+    target_loss = f"lava-dl's final {LAVA_DL_LOSS[5000]:,.0f}"
+    print(f"{target_loss} reached at epoch {reached}" if reached else f"{target_loss} not reached")
 
     # the best network (lowest loss), exported in lava-dl's hdf5 format and loaded back
     net.load_state_dict(torch.load(args.out / "network.pt"))
