@@ -74,7 +74,9 @@ def tests(session: nox.Session, package: str) -> None:
     ``integration``: the cross-package tests in ``tests/`` with everything installed."""
     env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1"}
     if package == "integration":
-        session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+        # with the packages' extras: the tutorials' smoke tests read tonic's N-MNIST loader and draw with matplotlib
+        everything = (str(PACKAGES / d) + DISTRIBUTIONS[d] for d in DISTRIBUTIONS)
+        session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *everything)
         session.run("python", "-m", "slayer", "plugins")
         session.run("pytest", "tests", *session.posargs, env=env, success_codes=[0, 5])
         return

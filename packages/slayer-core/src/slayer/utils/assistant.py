@@ -71,6 +71,7 @@ class Assistant:
         self._count_batches = 0
         self.best_state: dict[str, Tensor] | None = None  # state dict of the best network seen by fit()
         self.elapsed = 0.0  # seconds of the last fit()
+        self.train_seconds: list[float] = []  # seconds of each training phase of fit(), data loading included
 
     # -- setup -------------------------------------------------------------------------------------------------
 
@@ -238,7 +239,9 @@ class Assistant:
         batch_bars = False if single_batch else progress
         start = time.perf_counter()
         for epoch in bar:
+            started = time.perf_counter()
             self.run_epoch("train", train_loader, epoch, batch_bars)
+            self.train_seconds.append(time.perf_counter() - started)
             if valid_loader is not None:
                 self.run_epoch("valid", valid_loader, epoch, batch_bars)
             if test_loader is not None:
