@@ -171,7 +171,10 @@ class Assistant:
             print(f"Learning rate reduced to {[group['lr'] for group in self.optimizer.param_groups]}")
 
     def _add_counts(self, counts: Any) -> None:
-        values = [float(torch.as_tensor(c).detach()) if c is not None else float("nan") for c in counts]
+        if isinstance(counts, Tensor):  # lava-dl's tutorials return the rates as one (1, layers) tensor
+            values = counts.detach().flatten().tolist()
+        else:  # a list of per-block rates (0-d tensors, numbers or None)
+            values = [float(torch.as_tensor(c).detach()) if c is not None else float("nan") for c in counts]
         if len(self._count_sums) != len(values):
             self._count_sums = [0.0] * len(values)
         self._count_sums = [a + b for a, b in zip(self._count_sums, values)]
