@@ -102,7 +102,7 @@ def test_net_loss_and_counts():
     torch.testing.assert_close(net.state_dict(), reference.state_dict())
     assert assistant.stats.training.loss == pytest.approx(error(out, y).item() / 8)  # without the net loss
     torch.testing.assert_close(output, out.detach())
-    assert counts[1] is None and float(counts[0]) == pytest.approx(out.mean().item())
+    assert counts[1] is None and float(counts[0].detach()) == pytest.approx(out.mean().item())
 
 
 def test_fit_writes_logs_best_network_and_resumes(tmp_path):
@@ -145,20 +145,31 @@ def test_best_network_is_the_lowest_training_loss_without_tests(tmp_path):
     torch.testing.assert_close(torch.load(tmp_path / "network.pt"), states[best])
 
 
-def test_grad_flow_and_progress(tmp_path, monkeypatch):
-    pytest.importorskip("matplotlib")
+def test_grad_flow_norms_and_plot(tmp_path):
     net, (x, y) = TinyNet(), data()
     assistant = Assistant(net, loss.SpikeRate(0.8, 0.1), torch.optim.SGD(net.parameters(), lr=0.1))
     assistant.train(x, y)
-    norms = assistant.grad_flow(tmp_path)
+    norms = assistant.grad_flow()
     expected = {name: pytest.approx(float(p.grad.norm())) for name, p in net.named_parameters()}
     assert norms == expected and set(norms) == {"linear.weight", "linear.bias"}
+    pytest.importorskip("matplotlib")
+    assistant.grad_flow(tmp_path)
     assert (tmp_path / "gradFlow.png").stat().st_size > 1000
+
+
+def test_optional_tqdm_and_matplotlib_are_named_when_missing(tmp_path, monkeypatch):
+    net, (x, y) = TinyNet(), data()
+    assistant = Assistant(net, loss.SpikeRate(0.8, 0.1), torch.optim.SGD(net.parameters(), lr=0.1))
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match="pip install tqdm"):
         assistant.run_epoch("train", [(x, y)], progress=True)
     assistant.run_epoch("train", [(x, y)], progress=None)  # without tqdm: silently no bar
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        assistant.grad_flow(tmp_path)
+    assistant.fit([(x, y)], 1, path=tmp_path, progress=None, plots=None)  # without matplotlib: no curves
+    assert (tmp_path / "loss.txt").exists() and not (tmp_path / "loss.png").exists()
 
 
 def test_bad_usage_is_named():

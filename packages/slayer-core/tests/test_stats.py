@@ -56,13 +56,17 @@ def test_learning_stats_update_print_save_load(tmp_path, capsys):
     assert again.validation.loss_log == []
 
 
-def test_plot_writes_pngs_and_names_matplotlib_when_missing(tmp_path, monkeypatch):
+def test_plot_names_matplotlib_when_missing(tmp_path, monkeypatch):
+    stats = LearningStats()
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        stats.plot(path=tmp_path)
+
+
+def test_plot_writes_pngs(tmp_path):
     pytest.importorskip("matplotlib")
     stats = LearningStats()
     stats.training.add(1.0, 1, 1)
     stats.update()
     stats.plot(path=tmp_path)
     assert (tmp_path / "loss.png").stat().st_size > 1000 and (tmp_path / "accuracy.png").exists()
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match="pip install matplotlib"):
-        stats.plot(path=tmp_path)
