@@ -90,7 +90,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--events", type=int, default=4000, help="events per generated sample")
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="DataLoader worker processes (loading is not the bottleneck)"
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "output")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)
