@@ -179,3 +179,20 @@ def test_bad_usage_is_named():
     assistant = Assistant(net, loss.SpikeRate(0.8, 0.1), torch.optim.SGD(net.parameters(), lr=0.1))
     with pytest.raises(ValueError, match=r"must return \(output\), received 2 values"):
         assistant.train(*data())
+
+
+def test_compiled_network_trains_like_the_plain_one():
+    torch.manual_seed(4)
+    net = TinyNet()
+    reference = copy.deepcopy(net)
+    x, y = data()
+    error = loss.SpikeRate(0.8, 0.1)
+    # the "eager" backend runs Dynamo's tracing without needing a C++ compiler
+    compiled = Assistant(net, error, torch.optim.SGD(net.parameters(), lr=0.5), compile={"backend": "eager"})
+    plain = Assistant(reference, error, torch.optim.SGD(reference.parameters(), lr=0.5))
+    for _ in range(2):
+        compiled.train(x, y)
+        plain.train(x, y)
+    assert compiled.model is not net and hasattr(compiled.model, "_orig_mod")
+    torch.testing.assert_close(net.state_dict(), reference.state_dict())
+    assert compiled.stats.training.loss == pytest.approx(plain.stats.training.loss)
