@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from _harness import median_ms
+from _harness import HeavisideFastSigmoid, median_ms
 
 import slayer
 
@@ -73,18 +73,6 @@ def slayer_assistant_epoch(x, target) -> Epoch:
     return lambda: assistant.train(x, target)
 
 
-class _FastSigmoidSpike(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, v):
-        ctx.save_for_backward(v)
-        return (v >= 0).to(v.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (v,) = ctx.saved_tensors
-        return grad / (1 + 10 * v.abs()) ** 2
-
-
 def two_linear_layers() -> torch.nn.ModuleList:
     return torch.nn.ModuleList([torch.nn.Linear(200, 256, bias=False), torch.nn.Linear(256, 200, bias=False)])
 
@@ -103,7 +91,7 @@ def plain_epoch(x, target) -> Epoch:
             for step in range(drive.shape[0]):
                 i = keep_i * i + drive[step]
                 v = keep_v * v + i
-                s = _FastSigmoidSpike.apply(v - THRESHOLD)
+                s = HeavisideFastSigmoid.apply(v - THRESHOLD)
                 v = v * (1 - s)
                 out.append(s)
             series = torch.stack(out)

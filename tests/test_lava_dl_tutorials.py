@@ -45,7 +45,18 @@ class OxfordDataset(Dataset):
         return 1
 
 
-class OxfordNetwork(torch.nn.Module):
+class TutorialNetwork(torch.nn.Module):
+    """Both tutorials give their network this hdf5 export (blocks as ``layer/<i>`` groups)."""
+
+    def export_hdf5(self, filename):
+        file = h5py.File(filename, "w")
+        layer = file.create_group("layer")
+        for index, block in enumerate(self.blocks):
+            block.export_hdf5(layer.create_group(f"{index}"))
+        file.close()  # (the tutorials leave the file open until the process ends)
+
+
+class OxfordNetwork(TutorialNetwork):
     def __init__(self):
         super().__init__()
         neuron_params = {"threshold": 0.1, "current_decay": 1, "voltage_decay": 0.1, "requires_grad": True}
@@ -57,13 +68,6 @@ class OxfordNetwork(torch.nn.Module):
         for block in self.blocks:
             spike = block(spike)
         return spike
-
-    def export_hdf5(self, filename):
-        file = h5py.File(filename, "w")
-        layer = file.create_group("layer")
-        for index, block in enumerate(self.blocks):
-            block.export_hdf5(layer.create_group(f"{index}"))
-        file.close()  # (the notebook leaves the file open until the process ends)
 
 
 def test_oxford_tutorial(tmp_path):
@@ -148,7 +152,7 @@ class NMNISTDataset(Dataset):
         return len(self.samples)
 
 
-class NMNISTNetwork(torch.nn.Module):
+class NMNISTNetwork(TutorialNetwork):
     def __init__(self):
         super().__init__()
         neuron_params = {
@@ -179,13 +183,6 @@ class NMNISTNetwork(torch.nn.Module):
         grad = [b.synapse.grad_norm for b in self.blocks if hasattr(b, "synapse")]
         np.save(path + "gradFlow.npy", np.array(grad))  # plt.semilogy(grad); plt.savefig(path + 'gradFlow.png')
         return grad
-
-    def export_hdf5(self, filename):
-        file = h5py.File(filename, "w")
-        layer = file.create_group("layer")
-        for index, block in enumerate(self.blocks):
-            block.export_hdf5(layer.create_group(f"{index}"))
-        file.close()
 
 
 def run_nmnist_tutorial(root: Path, transform) -> slayer.utils.LearningStats:
