@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from . import _distributed as distributed
-from ._optional import has_tqdm, pyplot, tqdm_class
+from ._optional import installed, pyplot, tqdm_class
 from .stats import LearningStat, LearningStats
 
 
@@ -184,7 +184,7 @@ class Assistant:
 
     def _progress(self, iterable: Iterable, show: bool | None, **kwargs: Any) -> Iterable:
         if show is None:
-            show = has_tqdm()
+            show = installed("tqdm")
         if not show or self.rank != 0:
             return iterable
         return tqdm_class("Assistant progress bars")(iterable, **kwargs)
@@ -262,7 +262,7 @@ class Assistant:
                 self.save_checkpoint(out / "checkpoint.pt", epoch)
                 self.stats.save(out)
         self.elapsed = time.perf_counter() - start
-        if out is not None and self.rank == 0 and (plots or (plots is None and _has_matplotlib())):
+        if out is not None and self.rank == 0 and (plots or (plots is None and installed("matplotlib"))):
             self.stats.plot(path=out)
         return self.stats
 
@@ -329,11 +329,3 @@ class Assistant:
             f"optimizer={type(self.optimizer).__name__}, classifier={classifier!r}, count_log={self.count_log}, "
             f"lam={self.lam}, world_size={self.world_size})"
         )
-
-
-def _has_matplotlib() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
