@@ -1,4 +1,4 @@
-"""Every workflow of the slayer monorepo: ``nox -s tests``, ``demo``, ``lint``, ``build``, ``bench``.
+"""Every workflow of the slayer monorepo: ``nox -s tests``, ``demo``, ``lint``, ``build``, ``bench``, ``docs``.
 
 Sessions use the virtualenv/pip backend (uv and poetry would pull a multi-GB CUDA torch) and
 install torch through ``constraints/ci.txt`` so CI gets the pinned CPU build. First-party
@@ -21,6 +21,7 @@ nox.options.sessions = ["tests", "lint", "build"]
 ROOT = Path(__file__).parent
 CONSTRAINTS = ("-c", str(ROOT / "constraints" / "ci.txt"))
 PACKAGES = ROOT / "packages"
+PLUGIN_TUTORIAL = ROOT / "tutorials" / "plugin"
 
 #: distribution -> extras installed for its tests (its dependencies come from its pyproject.toml)
 DISTRIBUTIONS: dict[str, str] = {
@@ -38,6 +39,10 @@ TEST_ONLY: dict[str, tuple[str, ...]] = {"slayer-core": ("triton>=3.2",), "slaye
 PEERS = ("snntorch==1.0.0", "spikingjelly==2.0.0", "norse==1.1.0")
 #: what the cross-package tests need beyond the five packages
 INTEGRATION_EXTRAS = ("matplotlib>=3.7", "hatchling>=1.21", "tqdm>=4")
+#: extras of the five packages in the cross-package tests (tests/docs runs the docs' tonic snippets)
+INTEGRATION_PACKAGE_EXTRAS: dict[str, str] = {"slayer-io": "[plot,tonic]"}
+#: the documentation site's tools (nox -s docs)
+DOCS_TOOLS = ("mkdocs>=1.6,<2", "mkdocs-material>=9.5,<10", "mkdocstrings[python]>=0.26")
 
 
 def _first_party_deps(dist: str) -> list[str]:
@@ -68,15 +73,25 @@ def _local_requirements(dist: str, extras: str = "") -> list[str]:
 
 
 @nox.session
-@nox.parametrize("package", [*DISTRIBUTIONS, "integration"])
+@nox.parametrize("package", [*DISTRIBUTIONS, "integration", "plugin-tutorial"])
 def tests(session: nox.Session, package: str) -> None:
     """Each package's tests in a venv holding only it and its declared dependencies; then
-    ``integration``: the cross-package tests in ``tests/`` with everything installed."""
+    ``integration``: the cross-package tests in ``tests/`` with everything installed; then
+    ``plugin-tutorial``: the third-party package in ``tutorials/plugin`` installed (non-editable) into a clean
+    venv with only what it declares, and its own tests, which find it through its entry point."""
     env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    if package == "plugin-tutorial":
+        session.install(*CONSTRAINTS, *TEST_TOOLS, *_local_requirements("slayer-blocks"), str(PLUGIN_TUTORIAL))
+        session.run("python", "-m", "slayer", "plugins", env={"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "0"})
+        session.chdir(session.create_tmp())
+        tests_dir = str(PLUGIN_TUTORIAL / "tests")
+        session.run(
+            "pytest", "-p", "no:cacheprovider", tests_dir, *session.posargs, env={"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "0"}
+        )
+        return
     if package == "integration":
-        # with the packages' extras: the tutorials' smoke tests read tonic's N-MNIST loader and draw with matplotlib
-        everything = (str(PACKAGES / d) + DISTRIBUTIONS[d] for d in DISTRIBUTIONS)
-        session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *everything)
+        packages = (str(PACKAGES / d) + INTEGRATION_PACKAGE_EXTRAS.get(d, "") for d in DISTRIBUTIONS)
+        session.install(*CONSTRAINTS, *TEST_TOOLS, *INTEGRATION_EXTRAS, *packages)
         session.run("python", "-m", "slayer", "plugins")
         session.run("pytest", "tests", *session.posargs, env=env, success_codes=[0, 5])
         return
@@ -152,6 +167,17 @@ def demo(session: nox.Session) -> None:
     session.install(*CONSTRAINTS, "tqdm>=4", *(str(PACKAGES / d) + DISTRIBUTIONS[d] for d in DISTRIBUTIONS))
     session.run("python", "-m", "slayer", "plugins")
     session.run("python", str(ROOT / "tutorials" / "oxford" / "train.py"), *session.posargs)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site in build/site: the pages, the tutorials with their pictures and an API reference
+    from the docstrings (docs/site/stage.py, then mkdocs with mkdocstrings); any warning fails the build."""
+    session.install(*CONSTRAINTS, *DOCS_TOOLS, "matplotlib>=3.7", *(str(PACKAGES / d) for d in DISTRIBUTIONS))
+    env = {"SLAYER_DISABLE_PLUGIN_AUTOLOAD": "1", "MPLBACKEND": "Agg", "NO_MKDOCS_2_WARNING": "1"}
+    session.run("python", str(ROOT / "docs" / "site" / "stage.py"), str(ROOT / "build" / "site-src"), env=env)
+    session.run("mkdocs", "build", "--strict", "-f", str(ROOT / "docs" / "site" / "mkdocs.yml"), env=env)
+    session.log(f"site: {ROOT / 'build' / 'site' / 'index.html'}")
 
 
 @nox.session

@@ -126,3 +126,19 @@ def test_choice_is_cached_until_plugins_reset(fresh):
     assert select_backend("leaky_integrator_forward", "cpu") is fast  # cached
     reset()  # slayer.core.plugins.reset invalidates the cache
     assert select_backend("leaky_integrator_forward", "cpu").name != "test-fast"
+
+
+def test_unknown_kernel_name_lists_the_known_kernels(fresh, monkeypatch):
+    from slayer.core.backends import KERNEL_NAMES, UnknownKernelError, select_kernel
+
+    monkeypatch.delenv("SLAYER_BACKEND", raising=False)
+    with pytest.raises(
+        UnknownKernelError, match=r"no backend has a kernel named 'leaky_integrator_fwd'; known kernels: "
+    ) as info:
+        select_kernel("leaky_integrator_fwd", "cpu")
+    assert all(name in str(info.value) for name in KERNEL_NAMES)
+    monkeypatch.setenv("SLAYER_BACKEND", "reference")
+    with pytest.raises(
+        UnknownKernelError, match=r"'reference'.*no kernel 'nope'; its kernels: .*leaky_integrator_forward"
+    ):
+        select_kernel("nope", "cpu")

@@ -33,6 +33,17 @@ def test_missing_distribution_is_named_on_import_statement(monkeypatch):
     assert info.value.name == "slayer.imaginary"
 
 
+def test_subpackage_missing_from_an_installed_distribution_is_not_called_uninstalled(monkeypatch):
+    """slayer-core is installed here: a subpackage listed for it that this release lacks (a planned one)
+    says so, instead of telling the user to install what they have."""
+    monkeypatch.setitem(slayer.SUBPACKAGES, "imaginary", "slayer-core")
+    with pytest.raises(ModuleNotFoundError) as info:
+        importlib.import_module("slayer.imaginary")
+    message = str(info.value)
+    assert message.startswith("slayer.imaginary does not exist in the installed slayer-core ")
+    assert "planned for a later release of slayer-core" in message and "not installed" not in message
+
+
 def test_unknown_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         slayer.nonsense  # noqa: B018

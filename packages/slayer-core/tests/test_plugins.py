@@ -79,32 +79,60 @@ def test_unknown_kind_is_an_error(reg):
         reg.get("widgets")
 
 
-def test_non_class_is_rejected_naming_the_plugin(reg):
-    reg.register(plugin_returning(neurons=[42]), name="bad-plugin")
-    with pytest.raises(PluginValidationError, match=r"'bad-plugin'.*42 is not a class"):
-        reg.get("neurons")
+def skipped(reg, kind, match):
+    """The registrations of ``kind``, asserting one warning that matches ``match`` and says how to block."""
+    with pytest.warns(SlayerPluginWarning, match=match) as record:
+        table = reg.get(kind)
+    assert any("SLAYER_BLOCKED_PLUGINS=" in str(w.message) for w in record)
+    return table
 
 
-def test_class_of_the_wrong_base_is_rejected(reg):
+def status_of(reg, name):
+    [info] = [info for info in reg.plugins() if info.name == name]
+    return info.status, info.error
+
+
+def test_non_class_is_skipped_naming_the_plugin_and_others_still_register(reg):
+    reg.register(plugin_returning(neurons=[42, Leaky]), name="bad-plugin")
+    table = skipped(reg, "neurons", r"'bad-plugin'.*42 is not a class")
+    assert list(table) == ["test_leaky"]  # the plugin's valid item is kept
+    assert status_of(reg, "bad-plugin") == ("partial", "registered an invalid neuron: 42 is not a class "
+                                            "(expected a subclass of slayer.core.neuron.Neuron)")  # fmt: skip
+
+
+def test_class_of_the_wrong_base_is_skipped(reg):
     reg.register(plugin_returning(neurons=[torch.nn.ReLU]), name="bad-plugin")
-    with pytest.raises(PluginValidationError, match=r"ReLU is not a subclass of slayer.core.neuron.Neuron"):
-        reg.get("neurons")
+    reg.register(plugin_returning(neurons=[Leaky]), name="good")
+    table = skipped(reg, "neurons", r"ReLU is not a subclass of slayer.core.neuron.Neuron")
+    assert table["test_leaky"].obj is Leaky
+    assert status_of(reg, "bad-plugin")[0] == "failed"  # it registers nothing
+    assert status_of(reg, "good") == ("in-process", None)
 
 
-def test_class_without_a_name_is_rejected(reg):
+def test_class_without_a_name_is_skipped(reg):
     class Nameless(Neuron):
         def forward(self, x):
             return x
 
     reg.register(plugin_returning(neurons=[Nameless]), name="bad-plugin")
-    with pytest.raises(PluginValidationError, match="has no class attribute 'name'"):
-        reg.get("neurons")
+    assert skipped(reg, "neurons", "has no class attribute 'name'") == {}
 
 
-def test_non_list_result_is_rejected(reg):
+def test_non_list_result_is_refused(reg):
     reg.register(plugin_returning(neurons=Leaky), name="bad-plugin")
+    assert skipped(reg, "neurons", "expected a list") == {}
+    assert status_of(reg, "bad-plugin")[0] == "failed"
+
+
+def test_strict_registry_raises_instead_of_skipping():
+    strict = Registry(autoload=False, strict=True)
+    strict.register(plugin_returning(neurons=[42]), name="bad-plugin")
+    with pytest.raises(PluginValidationError, match=r"'bad-plugin'.*42 is not a class"):
+        strict.get("neurons")
+    strict = Registry(autoload=False, strict=True)
+    strict.register(plugin_returning(neurons=Leaky), name="bad-plugin")
     with pytest.raises(PluginValidationError, match="expected a list"):
-        reg.get("neurons")
+        strict.get("neurons")
 
 
 def test_none_result_warns_and_contributes_nothing(reg):
@@ -113,15 +141,22 @@ def test_none_result_warns_and_contributes_nothing(reg):
         assert reg.get("neurons") == {}
 
 
-def test_duplicate_name_raises_naming_both_sources(reg):
+def test_duplicate_name_keeps_the_first_and_names_both_sources(reg):
     reg.register(plugin_returning(neurons=[Leaky]), name="first")
     reg.register(plugin_returning(neurons=[Other]), name="second")
-    with pytest.raises(DuplicateNameError) as info:
-        reg.get("neurons")
-    message = str(info.value)
-    assert "'test_leaky' is registered twice" in message
-    assert "Leaky from plugin 'first'" in message
-    assert "Other from plugin 'second'" in message
+    with pytest.warns(SlayerPluginWarning) as record:
+        table = reg.get("neurons")
+    assert table["test_leaky"].obj is Leaky
+    [message] = [str(w.message) for w in record]
+    assert "'second'" in message and "neuron name 'test_leaky' twice" in message
+    assert "Leaky from plugin 'first'" in message and "(kept)" in message
+    assert "Other from plugin 'second'" in message and "(skipped)" in message
+    assert status_of(reg, "second")[0] == "failed"
+    with pytest.raises(DuplicateNameError, match="'test_leaky' twice"):
+        strict = Registry(autoload=False, strict=True)
+        strict.register(plugin_returning(neurons=[Leaky]), name="first")
+        strict.register(plugin_returning(neurons=[Other]), name="second")
+        strict.get("neurons")
 
 
 def test_same_class_from_two_plugins_is_not_a_duplicate(reg):
@@ -140,6 +175,8 @@ def test_hook_that_raises_is_skipped_with_a_warning_and_others_still_register(re
     with pytest.warns(SlayerPluginWarning, match=r"'broken'.*failed in slayer_register_neurons.*missing_dependency"):
         neurons = reg.get("neurons")
     assert list(neurons) == ["test_leaky"]
+    status, error = status_of(reg, "broken")
+    assert status == "failed" and "ImportError: No module named 'missing_dependency'" in error
 
 
 def test_unregister_removes_the_registrations(reg):
@@ -163,14 +200,12 @@ def test_plugin_with_an_unknown_hook_is_skipped_with_a_warning(reg):
 
 def test_backend_must_be_a_backend_instance(reg):
     reg.register(plugin_returning(backends=["cpu"]), name="bad-backend")
-    with pytest.raises(PluginValidationError, match="not an instance of slayer.core.backends.Backend"):
-        reg.get("backends")
+    assert skipped(reg, "backends", "not an instance of slayer.core.backends.Backend") == {}
 
 
 def test_event_format_must_be_an_event_format(reg):
     reg.register(plugin_returning(event_formats=[object()]), name="bad-format")
-    with pytest.raises(PluginValidationError, match="not an instance of slayer.core.events.EventFormat"):
-        reg.get("event_formats")
+    assert skipped(reg, "event_formats", "not an instance of slayer.core.events.EventFormat") == {}
 
 
 def test_event_format_is_registered_by_name(reg):
@@ -288,8 +323,20 @@ def test_duplicate_neuron_from_two_distributions_names_both(fake_entry_points):
         ("plugin-a", "plugin_a", "dist-a", module_with_neurons("plugin_a", Leaky)),
         ("plugin-b", "plugin_b", "dist-b", module_with_neurons("plugin_b", Other)),
     )
-    with pytest.raises(DuplicateNameError, match=r"distribution dist-a 1.0.*distribution dist-b 1.0"):
-        Registry().get("neurons")
+    with pytest.warns(SlayerPluginWarning, match=r"distribution dist-a 1.0.*distribution dist-b 1.0"):
+        assert Registry().get("neurons")["test_leaky"].obj is Leaky
+
+
+def test_a_third_party_cannot_shadow_a_first_party_model(fake_entry_points):
+    # "aaa" loads before "slayer-neurons" (entry points are sorted by name), yet the built-in model is kept
+    fake_entry_points(
+        ("aaa", "plugin_a", "slayer-aaa", module_with_neurons("plugin_a", Other)),
+        ("slayer-neurons", "fp_plugin", "slayer-neurons", module_with_neurons("fp_plugin", Leaky)),
+    )
+    reg = Registry()
+    with pytest.warns(SlayerPluginWarning, match=r"'aaa'.*Leaky from plugin 'slayer-neurons'.*\(kept\)"):
+        assert reg.get("neurons")["test_leaky"].obj is Leaky
+    assert status_of(reg, "aaa")[0] == "failed" and status_of(reg, "slayer-neurons") == ("loaded", None)
 
 
 def test_reset_forgets_the_process_registry_and_runs_callbacks(monkeypatch):
@@ -307,3 +354,35 @@ def test_core_registers_the_reference_backend_through_its_entry_point():
     backends = slayer.core.registry().get("backends")
     assert backends["reference"].plugin == "slayer-core"
     assert "distribution slayer-core" in backends["reference"].source
+
+
+def test_cli_lists_every_plugin_when_some_are_broken(fake_entry_points, capsys):
+    """One plugin fails to import, one hook raises, one registers a bad item: each shows as failed with the
+    reason, and the good plugin's model still works."""
+
+    @hookimpl
+    def slayer_register_neurons():
+        raise RuntimeError("boom")
+
+    hook_raises = types.ModuleType("raising_plugin")
+    hook_raises.slayer_register_neurons = slayer_register_neurons
+    fake_entry_points(
+        ("bad-item", "bad_item_plugin", "slayer-bad-item", module_with_neurons("bad_item_plugin", torch.nn.ReLU)),
+        ("broken-import", "no_such_module_xyz", "slayer-broken-import", None),
+        ("good", "good_plugin", "slayer-good", module_with_neurons("good_plugin", Leaky)),
+        ("hook-raises", "raising_plugin", "slayer-hook-raises", hook_raises),
+    )
+    slayer.core.plugins.reset()
+    try:
+        with pytest.warns(SlayerPluginWarning):
+            from slayer.core._cli import main
+
+            assert main(["plugins"]) == 0
+            assert slayer.core.neuron_class("test_leaky") is Leaky
+    finally:
+        slayer.core.plugins.reset()
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    assert rows["good"].split()[3:] == ["loaded", "neurons:", "test_leaky"]
+    assert rows["bad-item"].split()[3] == "failed" and "ReLU is not a subclass" in rows["bad-item"]
+    assert rows["broken-import"].split()[3] == "failed" and "ModuleNotFoundError" in rows["broken-import"]
+    assert rows["hook-raises"].split()[3] == "failed" and "RuntimeError: boom" in rows["hook-raises"]

@@ -34,18 +34,25 @@ SUBPACKAGES: dict[str, str] = {
     "dendrite": "slayer-synapse",
     "io": "slayer-io",
     "block": "slayer-blocks",
+    "testing": "slayer-blocks",
 }
 
 __all__ = sorted(SUBPACKAGES)
 
 
 def _missing_subpackage_error(name: str) -> ImportError:
+    from importlib.metadata import PackageNotFoundError, version
+
     dist = SUBPACKAGES[name]
-    return ModuleNotFoundError(
-        f"slayer.{name} is provided by the distribution {dist!r}, which is not installed; "
-        f"install it with: pip install {dist}",
-        name=f"{__name__}.{name}",
-    )
+    try:
+        installed = version(dist)
+    except PackageNotFoundError:
+        message = f"slayer.{name} is provided by the distribution {dist!r}, which is not installed; "
+        message += f"install it with: pip install {dist}"
+    else:  # installed, yet without this subpackage: a release that predates it (planned, or newer)
+        message = f"slayer.{name} does not exist in the installed {dist} {installed}; "
+        message += f"it is planned for a later release of {dist} (pip install --upgrade {dist})"
+    return ModuleNotFoundError(message, name=f"{__name__}.{name}")
 
 
 class _MissingSubpackageFinder(importlib.abc.MetaPathFinder):

@@ -19,6 +19,12 @@ class Input(Block):
     ``bias`` optional learnable scalars), then the neuron's :meth:`~slayer.core.Neuron.encode_input` (its
     spikes; sigma-delta: the delta encoding only; complex models receive ``(z, 0)``). Without a neuron the
     input passes through. Input ``(N, *S, T)``, output of the same shape.
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.Input(params)
+    >>> block(torch.ones(2, 3, 20)).shape
+    torch.Size([2, 3, 20])
     """
 
     name = "Input"

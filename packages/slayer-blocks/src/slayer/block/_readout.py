@@ -21,6 +21,13 @@ class Affine(Dense):
     voltage without reset; resonators: the imaginary trace); ``False``: the current itself (a complex
     synapse's imaginary current). No delay shift, no axonal delay. Output ``(N, out, T)``; exported as a
     ``dense`` layer whose neuron never spikes (``vThMant = 2**18 - 1``), without neuron if not ``dynamics``.
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.Affine(params, 16, 4)
+    >>> y = block(torch.ones(2, 16, 20))  # the neuron's trace, not spikes
+    >>> y.shape
+    torch.Size([2, 4, 20])
     """
 
     name = "Affine"
@@ -90,7 +97,13 @@ class Output(Affine):
     """Sigma-delta read-out: ``Output(neuron_params, in_neurons, out_neurons, weight_scale=1,
     weight_norm=False, pre_hook_fx=<neuron.quantize_8bit>, mask=None, count_log=False)``: a Dense synapse
     followed by the neuron's sigma accumulator (absolute values from delta messages). Output ``(N, out, T)``;
-    exported as ``dense`` with ``neuron/sigma_output = True``."""
+    exported as ``dense`` with ``neuron/sigma_output = True``.
+
+    >>> import torch, slayer
+    >>> block = slayer.block.sigma_delta.Output(dict(threshold=0.1, activation=torch.relu), 16, 4)
+    >>> block(torch.ones(2, 16, 20)).shape
+    torch.Size([2, 4, 20])
+    """
 
     name = "Output"
 

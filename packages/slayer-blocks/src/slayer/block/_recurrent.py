@@ -92,6 +92,12 @@ class Recurrent(_RecurrentBase):
     count_log=False)``: ``s[t] = neuron(W x[t] + R s[t-1])`` with learnable ``W`` (``input_synapse``) and ``R``
     (``recurrent_synapse``, learnable if ``requires_grad``). Complex neurons get complex synapses.
     Input ``(N, in, T)``, output ``(N, out, T)``. Exported as ``dense_rec`` (``weight``, ``weight_rec``).
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.Recurrent(params, 16, 8)
+    >>> block(torch.ones(2, 16, 20)).shape
+    torch.Size([2, 8, 20])
     """
 
     name = "Recurrent"
@@ -146,6 +152,12 @@ class KWTA(_RecurrentBase):
     ``self_excitation`` clamped to ``[0, 1]``) and the bias ``b = θ (out - 2 K) / out`` (θ the neuron
     threshold, ``K = num_winners``); ``R`` and ``b`` pass through ``pre_hook_fx``.
     Input ``(N, in, T)``, output ``(N, out, T)``. Exported as ``dense_rec`` with ``weight_rec = R``, ``bias = b``.
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.KWTA(params, 16, 8, num_winners=2)
+    >>> block(torch.ones(2, 16, 20)).shape
+    torch.Size([2, 8, 20])
     """
 
     name = "KWTA"

@@ -12,7 +12,12 @@ from ._hdf5_fields import LayerReader, write_int
 
 
 class Flatten(Block):
-    """``Flatten(count_log=False)``: ``(N, C, H, W, T) -> (N, C*H*W, T)`` (any ``(N, *S, T)``)."""
+    """``Flatten(count_log=False)``: ``(N, C, H, W, T) -> (N, C*H*W, T)`` (any ``(N, *S, T)``).
+
+    >>> import torch, slayer
+    >>> slayer.block.Flatten()(torch.ones(2, 3, 4, 4, 20)).shape  # (N, C, H, W, T) -> (N, C*H*W, T)
+    torch.Size([2, 48, 20])
+    """
 
     name = "Flatten"
     hdf5_type = "flatten"
@@ -41,7 +46,12 @@ class Flatten(Block):
 
 class Average(Block):
     """``Average(num_outputs, count_log=False)``: the mean of each of ``num_outputs`` equal populations,
-    ``(N, num_outputs * P, T) -> (N, num_outputs, T)`` (any ``(N, *S, T)`` with ``prod(S)`` divisible)."""
+    ``(N, num_outputs * P, T) -> (N, num_outputs, T)`` (any ``(N, *S, T)`` with ``prod(S)`` divisible).
+
+    >>> import torch, slayer
+    >>> slayer.block.Average(num_outputs=2)(torch.ones(2, 6, 20)).shape  # mean of groups of neurons
+    torch.Size([2, 2, 20])
+    """
 
     name = "Average"
     hdf5_type = "average"
@@ -82,7 +92,12 @@ class Average(Block):
 
 class TimeDecimation(Block):
     """``TimeDecimation(factor, count_log=False)``: average each window of ``factor`` steps (a power of two),
-    zero-padding ``T`` to a multiple of it: ``(N, *S, T) -> (N, *S, ceil(T / factor))``."""
+    zero-padding ``T`` to a multiple of it: ``(N, *S, T) -> (N, *S, ceil(T / factor))``.
+
+    >>> import torch, slayer
+    >>> slayer.block.TimeDecimation(factor=4)(torch.ones(2, 6, 20)).shape
+    torch.Size([2, 6, 5])
+    """
 
     name = "TimeDecimation"
     hdf5_type = "decimation"  # not a netx layer type (netx has none): written for slayer's own loader

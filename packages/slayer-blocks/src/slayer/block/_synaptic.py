@@ -144,6 +144,12 @@ class Dense(SynapticBlock):
     ``(N, c, y, x, T)`` input. Output ``(N, out, T)`` (with ``count_log``: ``(output, event rate)``).
     ``pre_hook_fx`` defaults to the neuron's 8-bit weight quantiser; ``None`` keeps full precision.
     ``delay=True`` adds a learnable axonal delay per output neuron (at most 62 steps).
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.Dense(params, 16, 8)
+    >>> block(torch.ones(2, 16, 20)).shape  # (N, in, T) -> (N, out, T) spikes
+    torch.Size([2, 8, 20])
     """
 
     name = "Dense"
@@ -271,6 +277,12 @@ class Conv(_SpatialBlock):
     pre_hook_fx=<neuron.quantize_8bit>, delay=False, delay_shift=<model default>, mask=None, count_log=False)``.
 
     Input ``(N, in, H, W, T)``, output ``(N, out, H', W', T)``.
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.Conv(params, 2, 4, 3, padding=1)
+    >>> block(torch.ones(2, 2, 8, 8, 20)).shape
+    torch.Size([2, 4, 8, 8, 20])
     """
 
     name = "Conv"
@@ -280,7 +292,14 @@ class Conv(_SpatialBlock):
 
 class ConvT(_SpatialBlock):
     """Transposed 2-D convolution synapse + neuron (``Conv``'s signature). Input ``(N, in, H, W, T)``, output
-    ``(N, out, H', W', T)`` with ``H' = (H-1)*stride - 2*padding + dilation*(kH-1) + 1``."""
+    ``(N, out, H', W', T)`` with ``H' = (H-1)*stride - 2*padding + dilation*(kH-1) + 1``.
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.ConvT(params, 4, 2, 2, stride=2)
+    >>> block(torch.ones(2, 4, 4, 4, 20)).shape
+    torch.Size([2, 2, 8, 8, 20])
+    """
 
     name = "ConvT"
     hdf5_type = "convT"
@@ -333,7 +352,14 @@ class _PoolBlock(SynapticBlock):
 class Pool(_PoolBlock):
     """Sum-pool synapse + neuron: ``Pool(neuron_params, kernel_size, stride=None, padding=0, dilation=1,
     weight_scale=1, weight_norm=False, pre_hook_fx=<neuron.quantize_8bit>, delay=False,
-    delay_shift=<model default>, count_log=False)``. Input ``(N, C, H, W, T)``, output ``(N, C, H', W', T)``."""
+    delay_shift=<model default>, count_log=False)``. Input ``(N, C, H, W, T)``, output ``(N, C, H', W', T)``.
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.Pool(params, 2)
+    >>> block(torch.ones(2, 3, 8, 8, 20)).shape
+    torch.Size([2, 3, 4, 4, 20])
+    """
 
     name = "Pool"
     hdf5_type = "pool"
@@ -342,7 +368,14 @@ class Pool(_PoolBlock):
 
 class Unpool(_PoolBlock):
     """Transposed sum-pool synapse + neuron (``Pool``'s signature). Input ``(N, C, H, W, T)``, output
-    ``(N, C, H', W', T)``."""
+    ``(N, C, H', W', T)``.
+
+    >>> import torch, slayer
+    >>> params = dict(threshold=1.0, current_decay=0.5, voltage_decay=0.5)
+    >>> block = slayer.block.cuba.Unpool(params, 2)
+    >>> block(torch.ones(2, 3, 4, 4, 20)).shape
+    torch.Size([2, 3, 8, 8, 20])
+    """
 
     name = "Unpool"
     hdf5_type = "unpool"

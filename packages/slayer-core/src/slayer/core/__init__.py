@@ -12,6 +12,10 @@ from slayer.core.neuron import SPIKING_BLOCK_TYPES as SPIKING_BLOCK_TYPES
 from slayer.core.neuron import Neuron as Neuron
 from slayer.core.plugins import hookimpl as hookimpl
 from slayer.core.plugins import registry as registry
+from slayer.core.submodules import lazy_submodules
+
+# imported on first attribute access (``slayer.core.dynamics.cuba``): dynamics and backends load torch ops
+__getattr__ = lazy_submodules(__name__, ("backends", "dynamics", "events", "neuron", "plugins", "submodules"))
 
 
 def neuron_class(name: str) -> type[Neuron]:

@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 import torch
 
+from slayer.spike.constants import SurrogateScaling
+
 #: Block types every spiking model gets unless it says otherwise (``Neuron.block_types``).
 #: Flatten, Average and TimeDecimation hold no neuron and exist in every family.
 SPIKING_BLOCK_TYPES: frozenset[str] = frozenset(
@@ -31,7 +33,9 @@ class Neuron(torch.nn.Module):
       add ``"Affine"`` or ``"Output"`` if :meth:`readout` is defined);
     * ``propagation_delay``: whether blocks shift the output one step by default (``delay_shift``;
       ``False`` for sigma-delta);
-    * ``device_type``: the ``neuron/type`` string written to hdf5 (e.g. ``"CUBA"``).
+    * ``device_type``: the ``neuron/type`` string written to hdf5 (e.g. ``"CUBA"``);
+    * ``surrogate``: the model's :class:`slayer.spike.constants.SurrogateScaling` (multipliers of the
+      surrogate gradient's width and height), read by :func:`slayer.spike.constants.surrogate_parameters`.
 
     ``forward`` maps an input of shape ``(N, C, T)`` or ``(N, C, H, W, T)`` (time last) to
     spikes of the same shape. For export and import a model implements :attr:`device_params` and
@@ -43,6 +47,7 @@ class Neuron(torch.nn.Module):
     block_types: ClassVar[frozenset[str]] = SPIKING_BLOCK_TYPES
     propagation_delay: ClassVar[bool] = True
     device_type: ClassVar[str | None] = None
+    surrogate: ClassVar[SurrogateScaling | None] = None
 
     def reset_state(self) -> None:
         """Forget every persistent state (buffers whose name ends in ``_state``)."""

@@ -67,9 +67,25 @@ SURROGATE_SCALING: Mapping[str, SurrogateScaling] = MappingProxyType(
 def surrogate_parameters(
     model: str, threshold: float, tau_grad: float = 1.0, scale_grad: float = 1.0
 ) -> tuple[float, float]:
-    """Effective ``(tau_rho, scale_rho)`` of neuron ``model`` (a key of :data:`SURROGATE_SCALING`)."""
-    try:
-        scaling = SURROGATE_SCALING[model]
-    except KeyError:
-        raise ValueError(f"unknown neuron model {model!r}; known: {sorted(SURROGATE_SCALING)}") from None
+    """Effective ``(tau_rho, scale_rho)`` of neuron ``model``: a key of :data:`SURROGATE_SCALING`, or the
+    name of a registered (plugin) model, whose class attribute ``surrogate`` gives its multipliers."""
+    scaling = SURROGATE_SCALING.get(model)
+    if scaling is None:
+        scaling = _registered_scaling(model)
     return scaling.parameters(threshold, tau_grad, scale_grad)
+
+
+def _registered_scaling(model: str) -> SurrogateScaling:
+    from slayer.core.plugins import registry  # the registry imports this module's users: import on use
+
+    entry = registry().get("neurons").get(model)
+    if entry is None:
+        known = sorted(set(SURROGATE_SCALING) | set(registry().get("neurons")))
+        raise ValueError(f"unknown neuron model {model!r}; known: {known}")
+    scaling = getattr(entry.obj, "surrogate", None)
+    if not isinstance(scaling, SurrogateScaling):
+        raise ValueError(
+            f"neuron model {model!r} ({entry.describe()}) declares no surrogate scaling: set its class attribute "
+            f"'surrogate' to a slayer.spike.constants.SurrogateScaling"
+        )
+    return scaling

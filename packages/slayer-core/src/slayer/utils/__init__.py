@@ -9,13 +9,15 @@ are imported on first attribute access.
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from slayer.core.submodules import lazy_submodules
 
+from .assistant import Assistant as Assistant
 from .quantization import MODE as QUANTIZE_MODE
 from .quantization import quantize as quantize
 from .quantization import quantize_8bit as quantize_8bit
 from .quantization import quantize_hook_fx as quantize_hook_fx
+from .stats import LearningStat as LearningStat
+from .stats import LearningStats as LearningStats
 
 __all__ = [
     "QUANTIZE_MODE",
@@ -29,17 +31,5 @@ __all__ = [
 
 # imported lazily; "quantization" is listed for completeness (already imported above)
 _SUBMODULES = ("filter", "time", "quantization", "int_utils", "stats", "assistant")
-#: classes imported from their submodule on first access
-_CLASSES = {"LearningStat": "stats", "LearningStats": "stats", "Assistant": "assistant"}
 
-
-def __getattr__(name: str) -> ModuleType | type:
-    if name in _CLASSES:
-        value = getattr(importlib.import_module(f"{__name__}.{_CLASSES[name]}"), name)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'slayer.utils' has no attribute {name!r}")
+__getattr__ = lazy_submodules(__name__, _SUBMODULES)

@@ -8,12 +8,18 @@ event formats; :func:`read_events` / :func:`write_events` pick one by file suffi
 :mod:`slayer.io.cache`, event filters in :mod:`slayer.io.filters`, fake datasets in :mod:`slayer.io.testing`.
 """
 
+from slayer.core.submodules import lazy_submodules
 from slayer.io._aedat4 import read_aedat4, read_aedat4_array
 from slayer.io._binary_1d import encode_1d_spikes, read_1d_spikes
 from slayer.io._binary_2d import encode_2d_spikes, read_2d_spikes
 from slayer.io._files import read_events, write_events
 from slayer.io._numpy_format import encode_np_spikes, read_np_spikes
 from slayer.io.event import Event, EventsDroppedWarning, tensor_to_event
+
+# on first attribute access: plot needs matplotlib (slayer-io[plot]), the others are not needed to read files
+__getattr__ = lazy_submodules(
+    __name__, ("cache", "dense", "event", "filters", "formats", "plot", "structured", "testing")
+)
 
 __all__ = [
     "Event",

@@ -21,6 +21,14 @@ def read_1d_spikes(filename: str | os.PathLike[str]) -> Event:
 
     ``c`` is re-based to start at 0 like every :class:`Event`; the subtracted polarity is kept
     in ``event.c_offset`` so :func:`encode_1d_spikes` writes the original bits back.
+
+    >>> import slayer, tempfile, os
+    >>> event = slayer.io.Event(x_event=[0, 300, 7], y_event=None, c_event=[0, 0, 0], t_event=[1.0, 2.0, 3.5])
+    >>> path = os.path.join(tempfile.mkdtemp(), 'spikes.bs1')
+    >>> slayer.io.encode_1d_spikes(path, event)
+    >>> back = slayer.io.read_1d_spikes(path)
+    >>> back.x.tolist(), back.t.tolist()  # neuron ids, times in ms
+    ([0, 300, 7], [1.0, 2.0, 3.5])
     """
     words = read_words(filename)
     neuron = (words[:, 0].astype(np.int64) << 8) | words[:, 1].astype(np.int64)

@@ -22,6 +22,14 @@ def read_2d_spikes(filename: str | os.PathLike[str]) -> Event:
 
     ``c`` is re-based to start at 0 like every :class:`Event`; the subtracted polarity is kept
     in ``event.c_offset`` so :func:`encode_2d_spikes` writes the original bits back.
+
+    >>> import slayer, tempfile, os
+    >>> event = slayer.io.Event(x_event=[1, 33], y_event=[2, 0], c_event=[0, 1], t_event=[0.5, 4.0])
+    >>> path = os.path.join(tempfile.mkdtemp(), 'sample.bin')  # N-MNIST's format
+    >>> slayer.io.encode_2d_spikes(path, event)
+    >>> back = slayer.io.read_2d_spikes(path)
+    >>> back.x.tolist(), back.y.tolist(), back.c.tolist(), back.t.tolist()
+    ([1, 33], [2, 0], [0, 1], [0.5, 4.0])
     """
     words = read_words(filename)
     polarity, t_ms = decode_polarity_time(words)

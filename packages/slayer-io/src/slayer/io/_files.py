@@ -32,7 +32,13 @@ def _format_for(path: Path, format: str | None, need: str) -> EventFormat:
 
 
 def read_events(path: str | os.PathLike[str], format: str | None = None, **kwargs: Any) -> Any:
-    """Read an event file with the registered format claiming its suffix (or the one named ``format``)."""
+    """Read an event file with the registered format claiming its suffix (or the one named ``format``).
+
+    >>> import slayer
+    >>> event = slayer.io.read_events('tutorials/oxford/data/input.bs1')  # .bs1: the 1-D format
+    >>> event.dim, len(event)
+    (1, 1889)
+    """
     return _format_for(Path(path), format, "read").read(path, **kwargs)
 
 

@@ -109,6 +109,14 @@ def read_np_spikes(filename: str | os.PathLike[str], fmt: str = DEFAULT_FMT, tim
     A malformed file, a wrong shape or a value an event cannot hold (non-integer or negative
     coordinate, non-integer polarity, non-finite time or payload) is a ValueError naming the file
     and the byte offset.
+
+    >>> import slayer, tempfile, os
+    >>> event = slayer.io.Event(x_event=[1, 2], y_event=[3, 4], c_event=[0, 1], t_event=[0.5, 4.0])
+    >>> path = os.path.join(tempfile.mkdtemp(), 'events.npy')
+    >>> slayer.io.encode_np_spikes(path, event)  # one row per event: x, y, p, t (t in seconds)
+    >>> back = slayer.io.read_np_spikes(path)
+    >>> back.x.tolist(), back.t.tolist()
+    ([1, 2], [0.5, 4.0])
     """
     fmt, time_unit = _check_fmt(fmt), _check_time_unit(time_unit)
     path = Path(filename)

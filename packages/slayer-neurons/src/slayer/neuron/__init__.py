@@ -9,8 +9,7 @@ Model modules are imported on first attribute access.
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from slayer.core.submodules import lazy_submodules
 
 from . import norm as norm
 from .dropout import Dropout as Dropout
@@ -19,10 +18,4 @@ _MODULES = ("base", "cuba", "alif", "rf", "rf_iz", "adrf", "adrf_iz", "sigma_del
 
 __all__ = ["Dropout", "norm", *_MODULES]
 
-
-def __getattr__(name: str) -> ModuleType:
-    if name in _MODULES:
-        module = importlib.import_module(f"{__name__}.{name}")
-        globals()[name] = module
-        return module
-    raise AttributeError(f"module 'slayer.neuron' has no attribute {name!r}")
+__getattr__ = lazy_submodules(__name__, _MODULES)

@@ -32,6 +32,15 @@ class Neuron(AdaptiveThreshold, ResonateAndFire):
     ``refractory_decay``, then as :class:`slayer.neuron.rf.Neuron`. Parameters ``sin_decay``,
     ``cos_decay``, ``threshold_decay``, ``refractory_decay``; states ``real_state``, ``imag_state``,
     ``threshold_state``, ``refractory_state``. Input: a ``(real, imag)`` pair ``(N, *S, T)``.
+
+    >>> import torch, slayer
+    >>> neuron = slayer.neuron.adrf.Neuron(
+    ...     threshold=0.1, threshold_step=0.1, period=8, decay=0.1, threshold_decay=0.1, refractory_decay=0.1
+    ... )
+    >>> real = torch.zeros(1, 1, 16)
+    >>> real[..., 0] = 1.0  # a kick at t = 0
+    >>> neuron((real, torch.zeros_like(real)))[0, 0]
+    tensor([0., 0., 0., 0., 0., 0., 0., 0., 1., 0., 0., 0., 0., 0., 0., 0.])
     """
 
     name = "adrf"
@@ -84,6 +93,7 @@ class Neuron(AdaptiveThreshold, ResonateAndFire):
         self._clamp_adaptive_decays()
 
     device_type = "ADRF_PHASE"
+    surrogate = SURROGATE
 
     @property
     def device_params(self) -> dict[str, Any]:

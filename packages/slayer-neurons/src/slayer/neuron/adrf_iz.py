@@ -20,10 +20,21 @@ P_SCALE = adrf.P_SCALE
 class Neuron(adrf.Neuron):
     """Adaptive Izhikevich resonate-and-fire neuron, lava-dl ``slayer.neuron.adrf_iz.Neuron`` compatible
     (same constructor as :class:`slayer.neuron.adrf.Neuron`; unlike lava-dl, ``forward`` works).
-    Input: a ``(real, imag)`` pair ``(N, *S, T)``."""
+    Input: a ``(real, imag)`` pair ``(N, *S, T)``.
+
+    >>> import torch, slayer
+    >>> neuron = slayer.neuron.adrf_iz.Neuron(
+    ...     threshold=0.1, threshold_step=0.1, period=8, decay=0.1, threshold_decay=0.1, refractory_decay=0.1
+    ... )
+    >>> real = torch.zeros(1, 1, 16)
+    >>> real[..., 0] = 1.0  # a kick at t = 0
+    >>> neuron((real, torch.zeros_like(real)))[0, 0]
+    tensor([0., 1., 1., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0.])
+    """
 
     name = "adrf_iz"
     device_type = "ADRF_IZHIKEVICH"
+    surrogate = SURROGATE
 
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> adrf.Traces:
         """``(real, imag, threshold, refractory)`` traces, each ``(N, *S, T)``."""

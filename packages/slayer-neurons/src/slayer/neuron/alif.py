@@ -37,11 +37,21 @@ class Neuron(AdaptiveThreshold, base.Neuron):
     learns the threshold and refractory decays). ``norm`` is applied to the *input* (as lava-dl).
 
     Input ``(N, C, T)`` or ``(N, C, H, W, T)``; output spikes of the same shape.
+
+    >>> import torch, slayer
+    >>> neuron = slayer.neuron.alif.Neuron(
+    ...     threshold=1.0, threshold_step=0.5, current_decay=0.5, voltage_decay=0.5,
+    ...     threshold_decay=0.1, refractory_decay=0.5,
+    ... )
+    >>> x = torch.full((1, 1, 12), 0.5)  # constant drive
+    >>> neuron(x)[0, 0]  # the threshold adapts: later spikes come further apart
+    tensor([0., 1., 0., 0., 1., 0., 0., 0., 1., 0., 0., 0.])
     """
 
     name = "alif"
     complex = False
     device_type = "ALIF"
+    surrogate = SURROGATE
     block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
 
     def __init__(

@@ -7,17 +7,29 @@ import contextlib
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import torch
 
 from slayer.core.neuron import SPIKING_BLOCK_TYPES
 from slayer.core.neuron import Neuron as CoreNeuron
+from slayer.spike import Spike
 
 from ._checks import check_complex_input, check_real_input
-from ._granularity import Granularity, parameter_shape, resolve_granularity
+from ._granularity import (
+    Granularity,
+    InitialValue,
+    initial_tensor,
+    midpoint,
+    parameter_shape,
+    resolve_granularity,
+    value_range,
+)
 
 StateInitial = Literal["zero", "threshold"]
+
+#: decays are stored in Loihi's 12-bit units: ``4096 * decay``
+DECAY_SCALE = 1 << 12
 
 
 def quantize_threshold(threshold: float, w_scale: int) -> float:
@@ -53,7 +65,22 @@ class Neuron(CoreNeuron):
     the middle of their initial range), so an optimiser built before the first forward trains them: the
     first forward replaces their data in place. ``load_state_dict`` into a fresh model resizes the
     placeholders to the checkpoint's shapes; the first forward then checks them against the input.
+
+    **Writing a new model** (a plugin; see ``docs/plugins.md``): set the class attributes ``name``,
+    ``device_type``, ``surrogate`` (a :class:`slayer.spike.constants.SurrogateScaling`), ``block_types`` and
+    ``decay_device_keys``; in ``__init__`` call :meth:`register_decays` (and :meth:`register_neuron_parameters` for
+    other learnable values) and :meth:`register_state` once per state; ``forward`` then is the dynamics::
+
+        x = self.real_input(input)                    # checks, identifies S, clamps learnable decays
+        v0 = self.state("voltage_state", x)           # (N, *S): stored, or the initial value
+        ...                                           # the model's own recurrence over x[..., t]
+        self.store_state(voltage_state=v_last)        # kept only with persistent_state
+        return self.dropout_spikes(self.threshold_spikes(v))
     """
+
+    #: parameter name -> hardware key in :attr:`device_params` (for decays registered with
+    #: :meth:`register_decays`); with it, the default ``device_params``/``params_from_device`` export and import
+    decay_device_keys: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -98,8 +125,9 @@ class Neuron(CoreNeuron):
         self.tau_rho = tau_grad * self._threshold
         self.scale_rho = scale_grad
         # (parameter names, name of the method that initialises them for a shape) of lazily shaped groups
-        self._lazy_groups: list[tuple[tuple[str, ...], str]] = []
+        self._lazy_groups: list[tuple[tuple[str, ...], str | tuple[str, Any]]] = []
         self._state_initial: dict[str, StateInitial] = {}
+        self._registered_decays: dict[str, InitialValue] = {}
         self._shaped_by_checkpoint = False
         self._carry_state_graph = False  # inside stepping(): states keep their autograd graph
         self._attach_norm(norm)
@@ -115,11 +143,14 @@ class Neuron(CoreNeuron):
                 module.pre_hook_fx = self.quantize_8bit
             setattr(self, name, module)
 
-    def register_neuron_parameters(self, placeholders: dict[str, float], initializer: str | None = None) -> None:
+    def register_neuron_parameters(
+        self, placeholders: dict[str, float], initializer: str | tuple[str, Any] | None = None
+    ) -> None:
         """Create learnable parameters (``requires_grad`` as given to the neuron), one element each.
 
         ``initializer`` names a method ``(shape) -> tuple[Tensor, ...]`` (one tensor per name, in order)
-        called on the first forward for channel/neuron granularity.
+        called on the first forward for channel/neuron granularity; ``(name, arg)`` calls it as
+        ``method(shape, arg)``.
         """
         for name, value in placeholders.items():
             data = torch.tensor([float(value)])
@@ -128,6 +159,22 @@ class Neuron(CoreNeuron):
             if initializer is None:
                 raise ValueError(f"parameters {tuple(placeholders)} need an initializer for {self.granularity!r}")
             self._lazy_groups.append((tuple(placeholders), initializer))
+
+    def register_decays(self, decays: Mapping[str, InitialValue]) -> None:
+        """Learnable decays (``requires_grad`` as given to the neuron), fractions in ``[0, 1]`` stored in
+        Loihi's 12-bit units (``4096 * decay``, :data:`DECAY_SCALE`) and clamped to ``[0, 4096]`` while
+        learning. Each value is a scalar, a ``(min, max)`` range (channel/neuron granularity draws uniformly
+        in it) or a tensor of explicit values (``(C,)`` or ``S``)."""
+        for name, value in decays.items():
+            low, high = value_range(value, jitter=False)
+            if not 0 <= low <= high <= 1:
+                raise ValueError(f"{type(self).__qualname__}: {name} must lie in [0, 1], received {value!r}")
+        self._registered_decays.update(decays)
+        placeholders = {name: DECAY_SCALE * midpoint(value) for name, value in decays.items()}
+        self.register_neuron_parameters(placeholders, ("_init_registered_decays", tuple(decays)))
+
+    def _init_registered_decays(self, shape: tuple[int, ...], names: tuple[str, ...]) -> tuple[torch.Tensor, ...]:
+        return tuple(DECAY_SCALE * initial_tensor(self._registered_decays[n], shape, jitter=True) for n in names)
 
     def register_state(self, name: str, initial: StateInitial = "zero") -> None:
         """A state buffer: a 1-element placeholder (``0`` or the threshold) until the first forward."""
@@ -192,7 +239,10 @@ class Neuron(CoreNeuron):
         return _quantize_8bit(weight, self.w_scale, descale)
 
     def clamp(self) -> None:
-        """Clamp the parameters to their valid ranges (in place). Subclasses override."""
+        """Clamp the parameters to their valid ranges (in place): decays of :meth:`register_decays` to
+        ``[0, 4096]``. Subclasses with other bounded parameters extend it."""
+        for name in self._registered_decays:
+            getattr(self, name).data.clamp_(0, DECAY_SCALE)
 
     def _clamp_if_learning(self) -> None:
         if self.requires_grad:
@@ -203,11 +253,26 @@ class Neuron(CoreNeuron):
 
     @property
     def _model_name(self) -> str:
-        return f"{type(self).__module__.rsplit('.', 1)[-1]}.{type(self).__qualname__}"
+        # "cuba.Neuron": the registry name, which for built-ins is also the module's
+        model = getattr(type(self), "name", None) or type(self).__module__.rsplit(".", 1)[-1]
+        return f"{model}.{type(self).__qualname__}"
 
     def _get_name(self) -> str:
         # nn.Module's repr uses this: "cuba.Neuron(...)" says which of the seven Neuron classes it is.
         return self._model_name
+
+    def real_input(self, input: object) -> torch.Tensor:
+        """``input`` checked (a floating-point tensor ``(N, *S, T)``), the neuron shape ``S`` identified on the
+        first call, and learnable parameters clamped to their ranges (:meth:`clamp`) when learning."""
+        x = self._real_input(input)
+        self._clamp_if_learning()
+        return x
+
+    def complex_input(self, input: object) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`real_input` for a complex model: ``(real, imag)``, each ``(N, *S, T)``."""
+        real, imag = self._complex_input(input)
+        self._clamp_if_learning()
+        return real, imag
 
     def _real_input(self, x: object) -> torch.Tensor:
         x = check_real_input(x, self._model_name)
@@ -247,14 +312,15 @@ class Neuron(CoreNeuron):
                         )
                 continue
             with torch.no_grad():
-                values = getattr(self, initializer)(target)
+                method, *args = (initializer,) if isinstance(initializer, str) else initializer
+                values = getattr(self, method)(target, *args)
                 for param, value in zip(params, values):
                     param.data = value.to(device=param.device, dtype=param.dtype).reshape(target).contiguous()
         self._shaped_by_checkpoint = False
 
     # -- state ---------------------------------------------------------------------------------------
 
-    def _state(self, name: str, like: torch.Tensor) -> torch.Tensor:
+    def state(self, name: str, like: torch.Tensor) -> torch.Tensor:
         """The initial state ``(N, *S)`` for an input ``like`` of shape ``(N, *S, T)``.
 
         A 1-element placeholder is broadcast. A stored state of another batch size is replaced by the
@@ -274,7 +340,9 @@ class Neuron(CoreNeuron):
                 )
         return stored.to(device=like.device, dtype=like.dtype).contiguous()
 
-    def _store_state(self, **states: torch.Tensor) -> None:
+    _state = state
+
+    def store_state(self, **states: torch.Tensor) -> None:
         """With ``persistent_state``, keep the given next states (detached) for the next call; inside
         :meth:`stepping`, keep them with their graph so gradients flow through the state across calls."""
         if self._carry_state_graph:
@@ -285,6 +353,8 @@ class Neuron(CoreNeuron):
             return
         for name, value in states.items():
             setattr(self, name, value.detach().clone())
+
+    _store_state = store_state
 
     @contextlib.contextmanager
     def stepping(self) -> Iterator[None]:
@@ -371,14 +441,61 @@ class Neuron(CoreNeuron):
     @classmethod
     def params_from_device(cls, device_params: Mapping[str, Any], scale: int = 1 << 6) -> dict[str, Any]:
         """Constructor arguments from :attr:`device_params`: the model module's lava-dl function
-        ``neuron_params(device_params, scale)``, with ``granularity="channel"`` for per-channel values."""
+        ``neuron_params(device_params, scale)`` if it has one, else the inverse of the default
+        :attr:`device_params` (``decay_device_keys``); ``granularity="channel"`` for per-channel values."""
         module_function = getattr(sys.modules[cls.__module__], "neuron_params", None)
-        if module_function is None:
-            return super().params_from_device(device_params, scale)  # raises: the model must define it
-        return per_channel_granularity(module_function(device_params, scale))
+        if module_function is not None:
+            return per_channel_granularity(module_function(device_params, scale))
+        if cls.decay_device_keys:  # the inverse of the default device_params
+            decays = {
+                name: from_hardware(device_params[key], DECAY_SCALE) for name, key in cls.decay_device_keys.items()
+            }
+            return per_channel_granularity({"threshold": device_params["vThMant"] / scale, **decays})
+        return super().params_from_device(device_params, scale)  # raises: the model must define it
 
-    def _dropout(self, spikes: torch.Tensor) -> torch.Tensor:
+    def neuron_view(self, parameter: torch.Tensor) -> torch.Tensor:
+        """A parameter (``(1,)``, ``(C,)`` or ``S``, by granularity) shaped to broadcast against a state
+        ``(N, *S)``: ``(C,)`` becomes ``(C, 1, ..., 1)``. Needs the neuron shape (after the first input)."""
+        if self.shape is None:
+            raise RuntimeError(f"{self._model_name}: the neuron shape is known only after the first input")
+        return parameter.reshape(parameter.shape + (1,) * (len(self.shape) - parameter.dim()))
+
+    def surrogate_rho(self) -> tuple[float, float]:
+        """``(tau_rho, scale_rho)`` of this neuron's spike function: ``tau_grad * threshold`` and ``scale_grad``
+        times the multipliers of the class attribute ``surrogate``."""
+        scaling = type(self).surrogate
+        if scaling is None:
+            raise NotImplementedError(
+                f"{self._model_name} declares no surrogate scaling: set the class attribute 'surrogate' to a "
+                "slayer.spike.constants.SurrogateScaling"
+            )
+        return self._surrogate(scaling.tau_multiplier, scaling.scale_multiplier)
+
+    def threshold_spikes(
+        self, voltage: torch.Tensor, threshold: float | torch.Tensor | None = None, graded: bool = False
+    ) -> torch.Tensor:
+        """Spikes ``voltage >= threshold`` (the neuron's threshold by default; a tensor broadcasts against
+        ``voltage``, e.g. ``(N, *S, T)`` for a time-varying one) with the surrogate gradient of
+        :meth:`surrogate_rho`; ``graded`` spikes carry the voltage. Shape of ``voltage``."""
+        tau_rho, scale_rho = self.surrogate_rho()
+        threshold = self.threshold if threshold is None else threshold
+        return Spike.apply(voltage, threshold, tau_rho, scale_rho, graded, None, 1)
+
+    def dropout_spikes(self, spikes: torch.Tensor) -> torch.Tensor:
+        """``spikes`` through the neuron's ``dropout`` module, if it has one."""
         return spikes if self.drop is None else self.drop(spikes)
+
+    _dropout = dropout_spikes
+
+    @property
+    def device_params(self) -> dict[str, Any]:
+        """Hardware description for hdf5 export. This default, for models that declare
+        ``decay_device_keys``: ``{"type": device_type, "vThMant": ..., <key>: 4096 * decay, ...}`` (hardware
+        integers; a list for per-channel values)."""
+        if not self.decay_device_keys:
+            return super().device_params  # raises, naming what to define
+        decays = {key: rounded_int(getattr(self, name)) for name, key in self.decay_device_keys.items()}
+        return {"type": self.device_type, "vThMant": self.v_th_mant, **decays}
 
 
 def rounded_int(values: torch.Tensor) -> int | list[int]:
@@ -402,7 +519,10 @@ def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Ten
 
 
 __all__ = [
+    "DECAY_SCALE",
     "SPIKING_BLOCK_TYPES",
+    "Granularity",
+    "InitialValue",
     "Neuron",
     "from_hardware",
     "per_channel_granularity",

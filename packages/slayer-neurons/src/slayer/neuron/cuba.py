@@ -37,11 +37,20 @@ class Neuron(base.Neuron):
 
     Parameters ``current_decay``, ``voltage_decay`` hold ``4096 * decay``; states ``current_state``,
     ``voltage_state``. Input ``(N, C, T)`` or ``(N, C, H, W, T)``; output spikes of the same shape.
+
+    >>> import torch, slayer
+    >>> neuron = slayer.neuron.cuba.Neuron(threshold=1.25, current_decay=0.25, voltage_decay=0.03)
+    >>> x = torch.zeros(1, 2, 8)  # (N, C, T), time last
+    >>> x[0, 0, 0] = 1.0  # one input at t = 0 into neuron 0
+    >>> neuron(x)[0]  # neuron 0 fires at t = 1 and, on its decaying current, again at t = 4
+    tensor([[0., 1., 0., 0., 1., 0., 0., 0.],
+            [0., 0., 0., 0., 0., 0., 0., 0.]])
     """
 
     name = "cuba"
     complex = False
     device_type = "CUBA"
+    surrogate = SURROGATE
     block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
 
     def __init__(

@@ -36,10 +36,18 @@ class Neuron(ResonateAndFire):
 
     Input: a ``(real, imag)`` pair of tensors ``(N, C, T)`` or ``(N, C, H, W, T)``; output spikes of
     that shape.
+
+    >>> import torch, slayer
+    >>> neuron = slayer.neuron.rf.Neuron(threshold=0.1, period=8, decay=0.1)
+    >>> real = torch.zeros(1, 1, 16)  # (N, C, T), the real part of the input
+    >>> real[..., 0] = 1.0  # a kick at t = 0
+    >>> neuron((real, torch.zeros_like(real)))[0, 0]  # fires at an upward zero crossing of the imaginary part
+    tensor([0., 0., 0., 0., 0., 0., 0., 0., 1., 0., 0., 0., 0., 0., 0., 0.])
     """
 
     name = "rf"
     device_type = "RF_PHASE"
+    surrogate = SURROGATE
 
     @property
     def device_params(self) -> dict[str, Any]:

@@ -25,10 +25,19 @@ P_SCALE = rf.P_SCALE
 
 class Neuron(rf.Neuron):
     """Izhikevich resonate-and-fire neuron, lava-dl ``slayer.neuron.rf_iz.Neuron`` compatible (same
-    constructor as :class:`slayer.neuron.rf.Neuron`). Input: a ``(real, imag)`` pair ``(N, *S, T)``."""
+    constructor as :class:`slayer.neuron.rf.Neuron`). Input: a ``(real, imag)`` pair ``(N, *S, T)``.
+
+    >>> import torch, slayer
+    >>> neuron = slayer.neuron.rf_iz.Neuron(threshold=0.1, period=8, decay=0.1)
+    >>> real = torch.zeros(1, 1, 16)
+    >>> real[..., 0] = 1.0  # a kick at t = 0
+    >>> neuron((real, torch.zeros_like(real)))[0, 0]  # fires when the imaginary part reaches the threshold
+    tensor([0., 1., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0.])
+    """
 
     name = "rf_iz"
     device_type = "RF_IZHIKEVICH"
+    surrogate = SURROGATE
 
     def dynamics(self, input: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """``(real, imag)`` traces ``(N, *S, T)`` (pre-reset values at a spike)."""

@@ -34,6 +34,12 @@ class Neuron(base.Neuron):
 
     Parameter ``bias`` (one element, used after :meth:`set_bias`). Submodules ``sigma`` and ``delta``.
     Input ``(N, C, T)`` or ``(N, C, H, W, T)``; output (graded delta messages) of the same shape.
+
+    >>> import torch, slayer
+    >>> neuron = slayer.neuron.sigma_delta.Neuron(threshold=0.5, activation=torch.relu)
+    >>> changes = torch.tensor([[[1.0, 0.0, 0.2, 0.2, -2.0, 0.0]]])  # (N, C, T): deltas of a signal
+    >>> neuron(changes)  # relu of the running sum, sent as changes larger than the threshold
+    tensor([[[ 1.,  0.,  0.,  0., -1.,  0.]]])
     """
 
     name = "sigma_delta"

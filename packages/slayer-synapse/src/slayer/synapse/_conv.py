@@ -61,6 +61,11 @@ class Conv(_SpatialSynapse):
     Weight ``(out, in/groups, kH, kW, 1)``. Input ``(N, in, H, W, T)`` → output
     ``(N, out, H', W', T)``, a view of ``(N, T, out, H', W')`` memory; computed as one
     ``conv2d`` over the ``N*T`` images.
+
+    >>> import torch, slayer
+    >>> conv = slayer.synapse.Conv(in_features=2, out_features=4, kernel_size=3, padding=1)
+    >>> conv(torch.ones(1, 2, 8, 8, 5)).shape  # (N, C, H, W, T) -> (N, out, H, W, T)
+    torch.Size([1, 4, 8, 8, 5])
     """
 
     name = "conv"
@@ -77,6 +82,11 @@ class ConvTranspose(_SpatialSynapse):
     Weight ``(in, out/groups, kH, kW, 1)``. Input ``(N, in, H, W, T)`` → output
     ``(N, out, H', W', T)`` with ``H' = (H-1)*stride - 2*padding + dilation*(kH-1) + 1``,
     a view of ``(N, T, out, H', W')`` memory.
+
+    >>> import torch, slayer
+    >>> up = slayer.synapse.ConvTranspose(in_features=4, out_features=2, kernel_size=2, stride=2)
+    >>> up(torch.ones(1, 4, 4, 4, 5)).shape
+    torch.Size([1, 2, 8, 8, 5])
     """
 
     name = "conv_transpose"

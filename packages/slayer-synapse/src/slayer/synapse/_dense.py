@@ -35,6 +35,13 @@ class Dense(SynapseBase):
 
     Weight: ``(out, c, y, x, 1)`` (lava-dl's layout). Output: a time-last view of ``(N, T, out)``
     memory (neuron-contiguous), computed as one ``(N*T, c*y*x) @ (c*y*x, out)`` matmul.
+
+    >>> import torch, slayer
+    >>> dense = slayer.synapse.Dense(in_neurons=3, out_neurons=2)
+    >>> dense.weight.shape  # lava-dl's Conv3d layout (out, in, 1, 1, 1)
+    torch.Size([2, 3, 1, 1, 1])
+    >>> dense(torch.ones(4, 3, 10)).shape  # (N, in, T) -> (N, out, T)
+    torch.Size([4, 2, 10])
     """
 
     name = "dense"

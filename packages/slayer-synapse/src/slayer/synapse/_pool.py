@@ -48,6 +48,12 @@ class Pool(_PoolBase):
 
     Input ``(N, C, H, W, T)`` → output ``(N, C, H', W', T)``, a view of ``(N, T, C, H', W')`` memory.
     Weight: non-learnable ``(1, 1, kH, kW, 1)``.
+
+    >>> import torch, slayer
+    >>> pool = slayer.synapse.Pool(kernel_size=2)  # sum pooling, stride = kernel
+    >>> y = pool(torch.ones(1, 3, 4, 4, 5))
+    >>> y.shape, y[0, 0, 0, 0, 0].item()  # each output sums a 2 x 2 window of its own channel
+    (torch.Size([1, 3, 2, 2, 5]), 4.0)
     """
 
     name = "pool"
@@ -68,6 +74,11 @@ class Unpool(_PoolBase):
 
     Input ``(N, C, H, W, T)`` → output ``(N, C, H', W', T)`` with
     ``H' = (H-1)*stride - 2*padding + dilation*(kH-1) + 1``, per channel.
+
+    >>> import torch, slayer
+    >>> unpool = slayer.synapse.Unpool(kernel_size=2)
+    >>> unpool(torch.ones(1, 3, 2, 2, 5)).shape
+    torch.Size([1, 3, 4, 4, 5])
     """
 
     name = "unpool"

@@ -15,13 +15,20 @@ from collections.abc import Callable
 
 from slayer.core.plugins import on_reset, registry
 
-from ._backend import Backend
+from ._backend import KERNEL_NAMES, Backend
 
 BACKEND_ENV = "SLAYER_BACKEND"
 
 
 class BackendSelectionError(RuntimeError):
     """The requested backend cannot run the op here (unknown, unavailable, wrong device, missing op)."""
+
+
+class UnknownKernelError(BackendSelectionError, KeyError):
+    """No backend defines a kernel of this name (a typo, or an op of a newer slayer)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 _cache: dict[tuple[str, str, str], tuple[Backend, Callable]] = {}
@@ -79,7 +86,8 @@ def _explicit(name: str, op: str, device_type: str) -> tuple[Backend, Callable]:
         )
     kernel = backend.kernels().get(op)
     if kernel is None:
-        raise BackendSelectionError(f"{BACKEND_ENV}={name!r}: backend has no kernel {op!r}")
+        known = ", ".join(sorted(backend.kernels()))
+        raise UnknownKernelError(f"{BACKEND_ENV}={name!r}: backend has no kernel {op!r}; its kernels: {known}")
     return backend, kernel
 
 
@@ -92,4 +100,6 @@ def _automatic(op: str, device_type: str) -> tuple[Backend, Callable]:
     from .reference import ReferenceBackend  # even if its plugin was blocked: the oracle always runs
 
     reference = ReferenceBackend()
+    if op not in reference.kernels():
+        raise UnknownKernelError(f"no backend has a kernel named {op!r}; known kernels: {', '.join(KERNEL_NAMES)}")
     return reference, reference.kernels()[op]

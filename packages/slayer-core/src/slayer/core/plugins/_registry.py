@@ -5,12 +5,20 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pluggy
 
-from ._loading import PluginInfo, SlayerPluginWarning, load_entry_points, new_plugin_manager, register_checked
+from ._loading import (
+    BLOCKED_PLUGINS_ENV,
+    FIRST_PARTY_DISTRIBUTIONS,
+    PluginInfo,
+    SlayerPluginWarning,
+    load_entry_points,
+    new_plugin_manager,
+    register_checked,
+)
 
 
 class PluginError(Exception):
@@ -77,6 +85,10 @@ def _instance_with_name(base_path: str) -> Callable[[Any], str | None]:
     return check
 
 
+def _first_party(info: PluginInfo | None) -> bool:
+    return info is not None and info.distribution in FIRST_PARTY_DISTRIBUTIONS
+
+
 def _import_attr(path: str) -> Any:
     import importlib
 
@@ -102,8 +114,10 @@ class Registry:
     ``registry.get("neurons")`` maps each neuron name to its :class:`Registration`.
     """
 
-    def __init__(self, autoload: bool = True) -> None:
+    def __init__(self, autoload: bool = True, strict: bool = False) -> None:
         self._autoload = autoload
+        self._strict = strict
+        self._problems: dict[str, list[tuple[str, bool]]] = {}  # plugin -> (what was skipped, whole hook?)
         self._lock = threading.RLock()
         self._pm: pluggy.PluginManager | None = None
         self._infos: list[PluginInfo] = []
@@ -126,9 +140,27 @@ class Registry:
             return self._pm
 
     def plugins(self) -> list[PluginInfo]:
-        """Every plugin seen (entry points and in-process registrations), in load order."""
-        self.plugin_manager  # noqa: B018 - loads entry points
-        return list(self._infos)
+        """Every plugin seen (entry points and in-process registrations), in load order.
+
+        Collects every kind first, so a plugin whose hook raised or returned a non-list shows as
+        ``"failed"`` and one with some skipped registrations as ``"partial"``, with the reasons in ``error``.
+        """
+        for kind in KINDS:
+            self.get(kind)
+        with self._lock:
+            return [self._with_problems(info) for info in self._infos]
+
+    def _with_problems(self, info: PluginInfo) -> PluginInfo:
+        problems = self._problems.get(info.name)
+        if not problems or info.status not in ("loaded", "in-process"):
+            return info
+        registers_something = any(
+            entry.plugin == info.name for table in self._tables.values() for entry in table.values()
+        )
+        whole_hook_failed = any(whole for _, whole in problems)
+        status = "partial" if registers_something and not whole_hook_failed else "failed"
+        error = "; ".join(detail for detail, _ in problems)
+        return replace(info, status=status, error=f"{info.error}; {error}" if info.error else error)
 
     def register(self, plugin: object, name: str) -> None:
         """Register a plugin object in-process (tests, notebooks). Clears cached tables."""
@@ -137,12 +169,14 @@ class Registry:
             if error is None:
                 self._infos.append(PluginInfo(name, "<in-process>", "", repr(plugin), "in-process"))
             self._tables.clear()
+            self._problems.clear()
 
     def unregister(self, name: str) -> None:
         with self._lock:
             self.plugin_manager.unregister(name=name)
             self._infos = [info for info in self._infos if info.name != name]
             self._tables.clear()
+            self._problems.clear()
 
     # -- registrations -------------------------------------------------------------------
     def get(self, kind: str) -> dict[str, Registration]:
@@ -164,47 +198,65 @@ class Registry:
 
     def _collect(self, kind: Kind) -> dict[str, Registration]:
         pm = self.plugin_manager
-        sources = {info.name: f"distribution {info.distribution} {info.version}".strip() for info in self._infos}
+        infos = {info.name: info for info in self._infos}
         table: dict[str, Registration] = {}
         for plugin_name, result in self._call_each(pm, kind.hook):
-            source = sources.get(plugin_name, "registered in-process")
+            info = infos.get(plugin_name)
+            in_process = info is None or info.status == "in-process"
+            source = "registered in-process" if in_process else f"distribution {info.distribution} {info.version}"
+            where = f"slayer plugin {plugin_name!r} ({source})"
             if isinstance(result, _HookFailure):
                 # Hooks import their modules lazily: a failure here is a broken plugin, skipped
                 # like one that fails at entry-point load, so the others still work.
-                warnings.warn(
-                    f"slayer plugin {plugin_name!r} ({source}) failed in {kind.hook} and was skipped "
-                    f"({type(result.error).__name__}: {result.error})",
-                    SlayerPluginWarning,
-                    stacklevel=4,
-                )
+                detail = f"failed in {kind.hook} ({type(result.error).__name__}: {result.error})"
+                self._skip(plugin_name, where, detail, PluginError, whole=True)
                 continue
             if result is None:
                 warnings.warn(
-                    f"slayer plugin {plugin_name!r} ({source}) returned None from {kind.hook}; "
-                    "did it forget to return a list?",
+                    f"{where} returned None from {kind.hook}; did it forget to return a list?",
                     SlayerPluginWarning,
                     stacklevel=4,
                 )
                 continue
             if not isinstance(result, (list, tuple)):
-                raise PluginValidationError(
-                    f"slayer plugin {plugin_name!r} ({source}) returned {result!r} from {kind.hook}; expected a list"
-                )
+                detail = f"returned {result!r} from {kind.hook}; expected a list"
+                self._skip(plugin_name, where, detail, PluginValidationError, whole=True)
+                continue
             for item in result:
                 problem = kind.check(item)
                 if problem:
-                    raise PluginValidationError(
-                        f"slayer plugin {plugin_name!r} ({source}) registered an invalid {kind.name[:-1]}: {problem}"
-                    )
+                    detail = f"registered an invalid {kind.name[:-1]}: {problem}"
+                    self._skip(plugin_name, where, detail, PluginValidationError)
+                    continue
                 entry = Registration(kind.name, item.name, item, plugin_name, source)
                 previous = table.get(item.name)
-                if previous is not None and previous.obj is not item:
-                    raise DuplicateNameError(
-                        f"{kind.name[:-1].replace('_', ' ')} name {item.name!r} is registered twice: "
-                        f"{previous.describe()} and {entry.describe()}"
-                    )
-                table[item.name] = entry
+                if previous is None or previous.obj is item:
+                    table[item.name] = entry
+                    continue
+                # slayer's own models win over a third party's of the same name; otherwise the first one loaded
+                keep, drop = (entry, previous) if _first_party(info) and not _first_party(infos.get(previous.plugin)) \
+                    else (previous, entry)  # fmt: skip
+                table[item.name] = keep
+                detail = (
+                    f"registered the {kind.name[:-1].replace('_', ' ')} name {item.name!r} twice: "
+                    f"{keep.describe()} (kept) and {drop.describe()} (skipped)"
+                )
+                self._skip(drop.plugin, f"slayer plugin {drop.plugin!r} ({drop.source})", detail, DuplicateNameError)
         return table
+
+    def _skip(self, plugin_name: str, where: str, detail: str, error: type[PluginError], whole: bool = False) -> None:
+        """Skip one bad registration (or, ``whole``, a hook's entire result) of a plugin: raise in strict
+        mode, else warn naming the plugin and how to block it, and remember it for :meth:`plugins`."""
+        message = f"{where} {detail}"
+        if self._strict:
+            raise error(message)
+        self._problems.setdefault(plugin_name, []).append((detail, whole))
+        warnings.warn(
+            f"{message}; skipped, the other plugins are unaffected (to silence this, block the plugin with "
+            f"{BLOCKED_PLUGINS_ENV}={plugin_name})",
+            SlayerPluginWarning,
+            stacklevel=5,
+        )
 
     @staticmethod
     def _call_each(pm: pluggy.PluginManager, hook_name: str) -> Iterator[tuple[str, Any]]:
