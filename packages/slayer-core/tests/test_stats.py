@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+import torch
 
 from slayer.utils import LearningStat, LearningStats
 
@@ -44,6 +45,9 @@ def test_learning_stats_update_print_save_load(tmp_path, capsys):
         stats.update()
     out = capsys.readouterr().out
     assert "Epoch    2" in out and "\x1b[3A" in out  # redraws its three lines in place
+    loader = torch.utils.data.DataLoader(list(range(10)), batch_size=4)
+    stats.print(3, iter=2, header=["rates 0.1"], dataloader=loader)
+    assert "Epoch    3: i =     2 (10/10 samples)" in capsys.readouterr().out
     assert stats.training.loss_log == [4.0, 2.0, 3.0] and stats.testing.min_loss == 1.0
     assert stats.testing.accuracy_log == [1.0, 0.5, 1.0] and not stats.testing.best_accuracy
     stats.save(tmp_path)

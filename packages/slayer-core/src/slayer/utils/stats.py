@@ -123,12 +123,15 @@ class LearningStats:
     def print(
         self, epoch: int, iter: int | None = None, time_elapsed: float | None = None, header=None, dataloader=None
     ):
-        """Redraw the status lines in place (ANSI cursor-up): epoch, iteration, time, then one line per phase."""
+        """Redraw the status lines in place (ANSI cursor-up): the ``header`` lines, the epoch and iteration (with a
+        ``dataloader``: samples done of the data set), the time, then one line per phase that has values."""
         lines = [str(line) for line in (header or [])]
         head = f"Epoch {epoch:4d}"
         if iter is not None:
-            total = f"/{len(dataloader.dataset)}" if dataloader is not None and hasattr(dataloader, "dataset") else ""
-            head += f": i = {iter:5d}{total}"
+            head += f": i = {iter:5d}"
+            size, batch = len(getattr(dataloader, "dataset", ())), getattr(dataloader, "batch_size", None)
+            if size and batch:
+                head += f" ({min((iter + 1) * batch, size)}/{size} samples)"
         if time_elapsed is not None:
             head += f" ({time_elapsed:.3f} s)"
         lines.append(head)
