@@ -26,6 +26,8 @@ def test_two_ranks_equal_one_process(tmp_path):
     rank0, rank1 = (torch.load(tmp_path / "ddp" / f"rank{r}.pt") for r in (0, 1))
     single = torch.load(tmp_path / "single" / "rank0.pt")
     assert rank0["world"] == 2 and single["world"] == 1
+    for name, value in single["initial"].items():
+        assert not torch.equal(value, single["state"][name]), f"{name} did not train"
     for name, value in rank0["state"].items():
         assert torch.equal(value, rank1["state"][name]), name  # DDP keeps the ranks in lockstep
     torch.testing.assert_close(rank0["state"], single["state"], rtol=1e-5, atol=1e-6)

@@ -47,6 +47,7 @@ def main() -> None:
     else:
         loader = torch.utils.data.DataLoader(dataset, batch_size=args.world * args.batch)
     net = network()
+    initial = {name: value.clone() for name, value in net.state_dict().items() if name.endswith("weight")}
     optimizer = torch.optim.SGD(net.parameters(), lr=0.05)
     assistant = slayer.utils.Assistant(
         net, slayer.loss.SpikeRate(0.3, 0.02), optimizer, classifier=slayer.classifier.Rate.predict
@@ -55,7 +56,8 @@ def main() -> None:
     rank = assistant.rank
     args.out.mkdir(parents=True, exist_ok=True)
     logs = {name: (stat.loss_log, stat.accuracy_log) for name, stat in assistant.stats.phases.items()}
-    torch.save({"state": net.state_dict(), "stats": logs, "world": assistant.world_size}, args.out / f"rank{rank}.pt")
+    result = {"state": net.state_dict(), "initial": initial, "stats": logs, "world": assistant.world_size}
+    torch.save(result, args.out / f"rank{rank}.pt")
     if distributed:
         dist.destroy_process_group()
 
