@@ -1,6 +1,6 @@
 """Plain ``N C T`` input against neuron-contiguous input, every dynamics op, on the CPU, in one run.
 
-    python benchmarks/bench_layouts.py [--repeats 9] [--threads 2] [--shape 32 512 100] [--backend cpu]
+    python benchmarks/bench_layouts.py [--repeats 9] [--threads 2] [--shape 32 512 100] [--backend cpu] [--ops cuba]
 
 For each op (public ``slayer.core.dynamics`` API, float32) the median forward and forward+backward wall
 time with neuron-contiguous input (``N T C`` storage seen as ``N C T``) and with plain contiguous ``N C T``
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--backend", default="cpu", help="SLAYER_BACKEND for the run (default cpu)")
     parser.add_argument("--quick", action="store_true", help="3 repeats")
     parser.add_argument("--best", action="store_true", help="report the fastest call, not the median (busy machine)")
+    parser.add_argument("--ops", nargs="+", default=None, help="only these ops (default: every op)")
     args, _ = parser.parse_known_args(argv)  # nox -s bench passes the same arguments to every script
     torch.set_num_threads(args.threads)
     os.environ["SLAYER_BACKEND"] = args.backend
@@ -58,7 +59,13 @@ def main(argv: list[str] | None = None) -> None:
           "| fwd+bwd ms | fwd+bwd ms, input without grad |")  # fmt: skip
     print("|---|---|---:|---:|---:|")
     ratios = []
-    for name, (make, forward) in op_cases(shape).items():
+    cases = op_cases(shape)
+    unknown = set(args.ops or ()) - set(cases)
+    if unknown:
+        parser.error(f"--ops: unknown {sorted(unknown)}; the ops are {sorted(cases)}")
+    for name, (make, forward) in cases.items():
+        if args.ops and name not in args.ops:
+            continue
         ntc_fwd, ntc_step = steps(make, forward, "ntc")
         nct_fwd, nct_step = steps(make, forward, "nct")
         _, ntc_data = steps(make, forward, "ntc", input_grad=False)

@@ -2,6 +2,7 @@
 snnTorch, SpikingJelly and Norse, all in one run.
 
     python benchmarks/bench_neurons.py [--quick] [--json benchmarks/results/neurons.json]
+    python benchmarks/bench_neurons.py --threads 1 --only "CUBA T=100" --runs 2 --repeats 11 [--best]  # item 7
 
 Workloads (batch N=32, C=512): (a) CUBA neuron alone, T=100 and T=1000; (b) Dense(512->512) + CUBA, T=100;
 (c) ALIF and RF neurons, T=100. Each implementation gets its preferred input layout (slayer: ``N C T`` stored
@@ -259,12 +260,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="T=300 instead of 1000 and 3 repeats")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "neurons.json")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--only", default=None, help="run only the workloads named exactly so, e.g. 'CUBA T=100'")
+    parser.add_argument("--runs", type=int, default=1, help="time every row this many times, one after another")
+    parser.add_argument("--best", action="store_true", help="report the fastest call, not the median (busy machine)")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     repeats = args.repeats or (3 if args.quick else 5)
     rows: list[Measurement] = []
-    for workload, implementations in workloads(args.quick):
+    chosen = [(w, impls) for w, impls in workloads(args.quick) if args.only in (None, w)]
+    if not chosen:
+        parser.error(f"--only {args.only!r}: no such workload ({', '.join(w for w, _ in workloads(args.quick))})")
+    runs = [(f"{w} (run {run + 1})" if args.runs > 1 else w, impls) for run in range(args.runs) for w, impls in chosen]
+    for workload, implementations in runs:
         for name, make in implementations:
-            row = measure(workload, name, make, repeats)
+            row = measure(workload, name, make, repeats, best=args.best)
             rows.append(row)
             status = row.unavailable or f"{row.forward_backward_ms:.1f} ms fwd+bwd"
             print(f"  {workload:>20} | {name}: {status}", file=sys.stderr, flush=True)

@@ -241,13 +241,8 @@ def test_nmnist_tutorial(nmnist_files, capsys):
     assert (nmnist_files / "Trained" / "gradFlow.npy").exists() and (nmnist_files / "Trained" / "network.net").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="Event.fill_tensor with float x/y coordinates (the tutorial's rotation augment): fix by the issue-16 "
-    "engineer; flip this marker after merging it",
-)
 def test_nmnist_tutorial_with_augmentation(nmnist_files):
+    # the rotation leaves float x/y, which Event.fill_tensor rounds to pixels as lava-dl does (issue 16)
     np.random.seed(0)
     torch.manual_seed(0)
     run_nmnist_tutorial(nmnist_files, transform=augment)

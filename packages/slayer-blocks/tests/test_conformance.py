@@ -122,5 +122,13 @@ def test_default_export_of_the_public_base_round_trips_per_channel_decays(plugin
 
 
 def test_register_decays_rejects_values_outside_the_unit_interval():
-    with pytest.raises(ValueError, match=r"decay must lie in \[0, 1\], received 1.5"):
+    with pytest.raises(ValueError, match=r"every value of decay must be in \[0, 1\] .*received 1.5"):
         Leaky(threshold=0.5, decay=1.5)
+
+
+def test_register_decays_are_range_checked_on_load_too():
+    source = Leaky(threshold=0.5, decay=0.1)
+    state = source.state_dict()
+    state["decay"] = torch.tensor([-1.0])
+    with pytest.raises(RuntimeError, match=r"loaded 'decay' has 1 value\(s\) outside \[0, 4096\]"):
+        Leaky(threshold=0.5, decay=0.1).load_state_dict(state)

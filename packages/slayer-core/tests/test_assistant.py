@@ -196,3 +196,28 @@ def test_compiled_network_trains_like_the_plain_one():
     assert compiled.model is not net and hasattr(compiled.model, "_orig_mod")
     torch.testing.assert_close(net.state_dict(), reference.state_dict())
     assert compiled.stats.training.loss == pytest.approx(plain.stats.training.loss)
+
+
+class ClampedNet(TinyNet):
+    """A bounded parameter with a ``clamp()`` method, as slayer neurons have (decays in [0, 4096])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gain = torch.nn.Parameter(torch.tensor([0.99]))
+
+    def clamp(self) -> None:
+        self.gain.data.clamp_(0, 1)
+
+    def forward(self, x):
+        return super().forward(x) * self.gain
+
+
+def test_bounded_parameters_are_clamped_after_each_step():
+    torch.manual_seed(5)
+    net = ClampedNet()
+    x, y = data()
+    y[:] = 0
+    # a large step pushes the gain past 1; the next forward would clamp it, but a state dict saved now must be valid
+    assistant = Assistant(net, loss.SpikeRate(1.0, 1.0), torch.optim.SGD(net.parameters(), lr=10.0))
+    assistant.train(x, y)
+    assert float(net.gain.detach()) == 1.0

@@ -492,7 +492,8 @@ def test_python_checks_stop_every_bad_tensor_before_the_cpp_kernel(cpu, name):
 def test_neuron_major_copies_any_layout_into_neuron_contiguous_storage(cpu, isa, dtype):
     gen = torch.Generator().manual_seed(7)
     for layout in ("nct", "ntc"):
-        for n, m, t in ((N, M, T), (3, 33, 65), (1, 1, 5), (2, 4, 1), (0, 4, 4), (2, 0, 3)):
+        # (2, 300, 21): two tiles of neurons (256 + 44), partial tiles of steps, the prefetch of later tiles
+        for n, m, t in ((N, M, T), (3, 33, 65), (2, 300, 21), (1, 1, 5), (2, 4, 1), (0, 4, 4), (2, 0, 3)):
             x = (series(gen, torch.float64, layout, n, m, t) > 0.3).to(dtype) if dtype == torch.bool else None
             x = series(gen, dtype, layout, n, m, t) if x is None else x
             for view in (x, x[:, ::2, 1:], x.transpose(0, 1).contiguous().transpose(0, 1)):

@@ -34,6 +34,10 @@ inner = pytest.mark.skipif(
     not INTERPRETER, reason="runs in the interpreter subprocess started by test_kernels_in_triton_interpreter"
 )
 outer = pytest.mark.skipif(INTERPRETER, reason="checks the normal (non-interpreted) process")
+if INTERPRETER and not HAS_TRITON:  # the interpreter was asked for, but there is nothing to run the kernels on
+    pytestmark = pytest.mark.skip(
+        reason="SLAYER_TRITON_INTERPRET=1 but triton is not installed (pip install triton to run the kernel checks)"
+    )
 REF = reference.KERNELS
 N, M, T = 2, 5, 11  # T = 11: one full and one partial time tile of 8
 

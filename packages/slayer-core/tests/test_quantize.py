@@ -91,11 +91,11 @@ def test_integer_input_rejected(fn):
 
 
 def test_bad_arguments_rejected():
-    with pytest.raises(ValueError, match="step must be positive"):
+    with pytest.raises(ValueError, match="quantize: step must be a finite positive number"):
         quantize(torch.ones(2), step=0)
     with pytest.raises(ValueError, match="mode"):
         quantize(torch.ones(2), mode=3)
-    with pytest.raises(ValueError, match="w_scale must be positive"):
+    with pytest.raises(ValueError, match="quantize_8bit: w_scale must be a finite positive number"):
         quantize_8bit(torch.ones(2), w_scale=-1)
     with pytest.raises(ValueError, match="num_bits"):
         quantize_hook_fx(torch.ones(2), num_bits=0)

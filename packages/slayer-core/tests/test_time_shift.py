@@ -67,7 +67,7 @@ def test_shift_errors_name_expected_and_received():
     x = torch.zeros(2, 3, 5)
     with pytest.raises(ValueError, match=r"expected 3 elements.*received 4"):
         shift(x, torch.zeros(4))
-    with pytest.raises(ValueError, match="sampling_time must be positive"):
+    with pytest.raises(ValueError, match="sampling_time must be a finite positive number"):
         shift(x, 1, sampling_time=0)
 
 

@@ -140,7 +140,7 @@ def test_random_shift_window():
     [
         (np.zeros((2, 3, 4)), {}, ValueError, r"4-D \(C, H, W, T\) for 2-D events; got shape \(2, 3, 4\)"),
         (np.zeros((2, 2, 3, 4)), {"binning_mode": "MAX"}, ValueError, r"'OR' or 'SUM'; got 'MAX'"),
-        (np.zeros((2, 2, 3, 4)), {"sampling_time": 0}, ValueError, r"sampling_time must be positive"),
+        (np.zeros((2, 2, 3, 4)), {"sampling_time": 0}, ValueError, r"sampling_time must be a finite positive number"),
         ([[0.0]], {}, TypeError, r"numpy array or torch tensor; got list"),
     ],
 )

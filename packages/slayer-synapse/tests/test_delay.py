@@ -90,7 +90,7 @@ def test_state_dict_loads_into_lazy_delay_and_errors():
     target = Delay(per_neuron=True)
     target.load_state_dict(source.state_dict())
     assert torch.equal(target.delay, source.delay)
-    with pytest.raises(ValueError, match=r"init_delay must be >= 0, received a minimum of -1"):
+    with pytest.raises(ValueError, match=r"init_delay must be in \[0, 2\*\*62\), received -1"):
         Delay(init_delay=torch.tensor([1.0, -1.0]))
     with pytest.raises(ValueError, match=r"shape \(3,\) but the input's channel count is \(4,\)"):
         Delay(init_delay=torch.ones(3))(torch.zeros(1, 4, 5))

@@ -121,5 +121,5 @@ def test_shape_errors():
         delta(torch.zeros(1, 4, 4))
     with pytest.raises(ValueError, match=r"at least 3 dims, received shape \(3, 4\)"):
         Sigma()(torch.zeros(3, 4))
-    with pytest.raises(ValueError, match="threshold must be finite and >= 0"):
+    with pytest.raises(ValueError, match="Delta: threshold must be >= 0, received -1"):
         Delta(threshold=-1)

@@ -105,8 +105,8 @@ def test_hdf5_description_round_trips():
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        ({"threshold": 0.0}, "threshold must be at least 1/scale"),
-        ({"threshold": 1.0, "recovery_decay": 1.5}, r"recovery_decay must lie in \[0, 1\]"),
+        ({"threshold": 0.0}, r"threshold must be in \[0.015625, 2\*\*38\]"),  # checked by slayer's base
+        ({"threshold": 1.0, "recovery_decay": 1.5}, r"recovery_decay must be in \[0, 1\]"),
         ({"threshold": 1.0, "sharpness": 2.0}, r"sharpness must lie in \[0, 1\]"),
     ],
 )

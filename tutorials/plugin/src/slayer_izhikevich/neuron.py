@@ -126,8 +126,6 @@ class Neuron(base.Neuron):
             requires_grad=requires_grad,
             granularity=granularity,
         )
-        if self.threshold <= 0:
-            raise ValueError(f"izhikevich.Neuron: threshold must be at least 1/scale, received {threshold}")
         if not 0 <= sharpness <= 1:
             raise ValueError(f"izhikevich.Neuron: sharpness must lie in [0, 1], received {sharpness}")
         # the constants live on the state grid (multiples of 1/s_scale), as the hardware stores them

@@ -57,6 +57,8 @@ class _RecurrentBase(SynapticBlock):
         initial = self._last_spikes if self._persistent else None
         if initial is None or initial.shape != first.shape[:-1]:
             initial = first.new_zeros(first.shape[:-1])
+        if first.shape[-1] == 0:  # an empty time axis: nothing to run, the stored spikes stay
+            return self._emit(first * 0)
         spikes = self.neuron.recurrence(drive, weight, self._recurrent_bias(), initial.to(first.dtype))
         if self._persistent:
             self._last_spikes = spikes[..., -1].detach()

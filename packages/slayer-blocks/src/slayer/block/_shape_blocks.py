@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch.nn.functional as F
@@ -31,7 +32,7 @@ class Flatten(Block):
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, None]:
         if not isinstance(input, Tensor) or input.dim() < 3:
             raise ValueError(f"Flatten: expected a tensor (N, *S, T), received {getattr(input, 'shape', input)!r}")
-        output = input.reshape(input.shape[0], -1, input.shape[-1])
+        output = input.reshape(input.shape[0], math.prod(input.shape[1:-1]), input.shape[-1])  # N or T may be 0
         self._output_shape = (output.shape[1],)
         return self._logged(output, False)
 
@@ -66,13 +67,14 @@ class Average(Block):
         self.count_log = bool(count_log)
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, None]:
-        neurons = input[0, ..., 0].numel() if isinstance(input, Tensor) and input.dim() >= 3 else None
+        neurons = math.prod(input.shape[1:-1]) if isinstance(input, Tensor) and input.dim() >= 3 else None
         if neurons is None or neurons % self.num_outputs:
             raise ValueError(
                 f"Average({self.num_outputs}): expected (N, *S, T) with prod(S) divisible by {self.num_outputs}, "
                 f"received {getattr(input, 'shape', input)!r}"
             )
-        output = input.reshape(input.shape[0], self.num_outputs, -1, input.shape[-1]).mean(dim=2)
+        shape = (input.shape[0], self.num_outputs, neurons // self.num_outputs, input.shape[-1])
+        output = input.reshape(shape).mean(dim=2)
         self._output_shape = (self.num_outputs,)
         return self._logged(output, False)
 
@@ -116,7 +118,7 @@ class TimeDecimation(Block):
             raise ValueError(f"TimeDecimation: expected (N, *S, T), received {getattr(input, 'shape', input)!r}")
         steps = input.shape[-1]
         padded = F.pad(input, (0, -steps % self.factor))
-        output = padded.reshape(*input.shape[:-1], -1, self.factor).mean(dim=-1)
+        output = padded.reshape(*input.shape[:-1], padded.shape[-1] // self.factor, self.factor).mean(dim=-1)
         self._output_shape = tuple(input.shape[1:-1])
         return self._logged(output, False)
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .arguments import string_tuple
+
 
 @dataclass(frozen=True)
 class EventFormat:
@@ -22,3 +24,7 @@ class EventFormat:
     read: Callable[..., Any] | None = field(default=None, repr=False)
     write: Callable[..., Any] | None = field(default=None, repr=False)
     description: str = ""
+
+    def __post_init__(self) -> None:
+        # a plain string would be iterated character by character and never match a file name
+        object.__setattr__(self, "suffixes", string_tuple(f"EventFormat {self.name!r}", "suffixes", self.suffixes))

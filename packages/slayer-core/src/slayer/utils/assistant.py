@@ -144,7 +144,18 @@ class Assistant:
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()
+            self._clamp_parameters()
         return output if counts is None else (output, counts)
+
+    def _clamp_parameters(self) -> None:
+        """Project bounded parameters back into range after a step: every submodule with a ``clamp()`` method
+        (slayer neurons: decays to [0, 4096]; axonal delays: [0, max_delay]). Their forward would clamp them
+        anyway; doing it here keeps a state dict saved between two steps loadable (loading checks the ranges)."""
+        with torch.no_grad():
+            for module in self.net.modules():
+                clamp = getattr(module, "clamp", None)
+                if callable(clamp):
+                    clamp()
 
     def train(self, input: Tensor, target: Any) -> Any:
         """One optimisation step on a batch; returns the output (and the counts with ``count_log``)."""

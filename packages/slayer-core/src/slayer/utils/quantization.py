@@ -17,6 +17,8 @@ from enum import IntEnum
 import torch
 from torch import Tensor
 
+from slayer.core.arguments import positive
+
 __all__ = ["MODE", "quantize", "quantize_8bit", "quantize_hook_fx"]
 
 
@@ -32,11 +34,6 @@ def _check_floating(x: Tensor, what: str) -> None:
         raise TypeError(f"{what} expects a torch.Tensor, received {type(x).__name__}")
     if not x.is_floating_point():
         raise TypeError(f"{what} expects a floating-point tensor, received dtype {x.dtype}")
-
-
-def _check_positive(value: float, name: str) -> None:
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, received {value!r}")
 
 
 class _StraightThroughQuantize(torch.autograd.Function):
@@ -68,7 +65,7 @@ def quantize(input: Tensor, step: float = 1, mode: MODE = MODE.ROUND) -> Tensor:
     ``floor(x/step)*step``. ``input``: any shape, floating point.
     """
     _check_floating(input, "quantize")
-    _check_positive(step, "step")
+    step = positive("quantize", "step", step)
     if mode not in (MODE.ROUND, MODE.FLOOR):
         raise ValueError(f"mode must be MODE.ROUND (0) or MODE.FLOOR (1), received {mode!r}")
     return _StraightThroughQuantize.apply(input, step, int(mode))
@@ -93,7 +90,7 @@ def quantize_8bit(weight: Tensor, w_scale: float = 64, descale: bool = False) ->
     weights outside it. ``weight``: any shape, floating point.
     """
     _check_floating(weight, "quantize_8bit")
-    _check_positive(w_scale, "w_scale")
+    w_scale = positive("quantize_8bit", "w_scale", w_scale)
     quantized = _clamped_quantize(weight, 2 / w_scale, -256 / w_scale, 254 / w_scale)
     return quantized * w_scale if descale else quantized
 
@@ -108,7 +105,7 @@ def quantize_hook_fx(x: Tensor, scale: float = 1 << 6, num_bits: int = 8, descal
     :func:`quantize_8bit`. ``x``: any shape, floating point.
     """
     _check_floating(x, "quantize_hook_fx")
-    _check_positive(scale, "scale")
+    scale = positive("quantize_hook_fx", "scale", scale)
     if isinstance(num_bits, bool) or not isinstance(num_bits, int) or num_bits < 1:
         raise ValueError(f"num_bits must be a positive int, received {num_bits!r}")
     levels = 1 << num_bits

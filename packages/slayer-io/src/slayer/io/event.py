@@ -21,17 +21,58 @@ class EventsDroppedWarning(UserWarning):
     """Events fell outside the tensor being filled and were not written into it."""
 
 
+#: int64's range as floats: |v| < 2**63 converts without wrapping
+_INT64_BOUND = float(2**63)
+
+
 def _int_array(name: str, values: Any) -> np.ndarray:
     array = np.asarray(values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-D sequence of per-event values; got shape {array.shape}")
-    if array.size and not np.issubdtype(array.dtype, np.integer):
-        as_int = np.rint(array.astype(np.float64))
-        if not np.array_equal(as_int, array):
-            bad = int(np.flatnonzero(as_int != array)[0])
-            raise ValueError(f"{name} must hold integers; event {bad} has {array[bad].item()!r}")
+    if array.size and np.issubdtype(array.dtype, np.unsignedinteger):
+        _check_int64_range(name, array, array > np.iinfo(np.int64).max)
+    elif array.size and not np.issubdtype(array.dtype, np.integer):
+        floats = array.astype(np.float64)
+        as_int = np.rint(floats)
+        if not np.array_equal(as_int, floats):
+            bad = int(np.flatnonzero(as_int != floats)[0])
+            raise ValueError(f"{name} must hold integers; event {bad} has {_shown(array[bad])!r}")
+        _check_int64_range(name, array, ~(np.abs(as_int) < _INT64_BOUND))
         array = as_int
     return array.astype(np.int64)
+
+
+def _check_int64_range(name: str, array: np.ndarray, outside: np.ndarray) -> None:
+    """Coordinates are int64: a value beyond it would wrap to a wrong (negative) coordinate."""
+    if outside.any():
+        bad = int(np.flatnonzero(outside)[0])
+        raise ValueError(f"{name} must fit in int64 (|value| < 2**63); event {bad} has {_shown(array[bad])!r}")
+
+
+def _shown(value: Any) -> Any:
+    """A numpy scalar as the Python number it holds (an object array holds Python numbers already)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _finite_times(t: np.ndarray) -> None:
+    if t.size and not np.isfinite(t).all():
+        bad = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise ValueError(f"event times must be finite; event {bad} has t = {float(t[bad])} ms")
+
+
+def _positive_sampling_time(sampling_time: Any) -> float:
+    value = float(sampling_time)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"sampling_time must be a finite positive number (ms per bin); got {sampling_time!r}")
+    return value
+
+
+def _coordinate(values: np.ndarray) -> np.ndarray:
+    """Integer coordinates; fractional ones (e.g. after a shift or rotation) rounded to the nearest, as
+    lava-dl does (numpy rounding, halves to even)."""
+    if np.issubdtype(values.dtype, np.integer):
+        return values
+    return np.round(values).astype(np.int64)
 
 
 class Event:
@@ -103,11 +144,18 @@ class Event:
     def _inferred_shape(self, sampling_time: float) -> tuple[int, int, int, int]:
         if len(self) == 0:
             raise ValueError("cannot infer the tensor size from zero events; pass dim=(C, H, W, T)")
-        height = 1 if self.y is None else int(self.y.max()) + 1
+        sampling_time = _positive_sampling_time(sampling_time)
+        _finite_times(self.t)
+        height = 1 if self.y is None else int(_coordinate(self.y).max()) + 1
         # The last bin is the one the latest event rounds into (lava-dl's round(t/Ts + 1) can be one too
         # small at exact halves, e.g. t = 1.5 Ts, and then drops that event).
-        steps = int(np.round(self.t.max() / sampling_time)) + 1
-        return int(self.c.max()) + 1, height, int(self.x.max()) + 1, max(steps, 1)
+        last = float(np.round(self.t.max() / sampling_time))
+        if not last < 2**62:
+            raise ValueError(
+                f"the latest event (t = {self.t.max():g} ms) needs {last:g} time bins at "
+                f"sampling_time={sampling_time}; pass dim=(C, H, W, T) to crop"
+            )
+        return int(self.c.max()) + 1, height, int(_coordinate(self.x).max()) + 1, max(int(last) + 1, 1)
 
     def to_tensor(self, sampling_time: float = 1, dim: tuple[int, ...] | None = None) -> np.ndarray:
         """A dense float64 numpy spike tensor: ``(C, H, W, T)`` for 2-D, ``(C, X, T)`` for 1-D events.
@@ -148,8 +196,8 @@ class Event:
         """
         if binning_mode not in ("OR", "SUM"):
             raise ValueError(f"binning_mode must be 'OR' or 'SUM'; got {binning_mode!r}")
-        if not sampling_time > 0:
-            raise ValueError(f"sampling_time must be positive; got {sampling_time!r}")
+        sampling_time = _positive_sampling_time(sampling_time)
+        _finite_times(self.t)
         is_torch = torch is not None and isinstance(empty_tensor, torch.Tensor)
         if not is_torch and not isinstance(empty_tensor, np.ndarray):
             raise TypeError(f"empty_tensor must be a numpy array or torch tensor; got {type(empty_tensor).__name__}")
@@ -162,15 +210,17 @@ class Event:
             expected = "4-D (C, H, W, T) or 3-D (C, X, T)" if self.dim == 1 else "4-D (C, H, W, T)"
             raise ValueError(f"empty_tensor must be {expected} for {self.dim}-D events; got shape {shape}")
 
-        bins = np.round(self.t / sampling_time).astype(np.int64)
+        bins = np.round(self.t / sampling_time)
+        bins = np.where(np.abs(bins) < 2**62, bins, -1).astype(np.int64)  # far beyond any tensor: dropped below
         t_start = 0
         if random_shift and len(self):
             high = max(0, int(bins.max()) - n_t + 1)
             # Without rng, numpy's global generator, so np.random.seed reproduces lava-dl style pipelines.
             t_start = int(rng.integers(high + 1) if rng is not None else np.random.randint(high + 1))  # noqa: NPY002
         bins = bins - t_start
-        y = np.zeros_like(self.x) if self.y is None else self.y
-        inside = (self.c < n_c) & (y >= 0) & (y < n_h) & (self.x >= 0) & (self.x < n_w) & (bins >= 0) & (bins < n_t)
+        x = _coordinate(np.asarray(self.x))
+        y = np.zeros_like(x) if self.y is None else _coordinate(np.asarray(self.y))
+        inside = (self.c < n_c) & (y >= 0) & (y < n_h) & (x >= 0) & (x < n_w) & (bins >= 0) & (bins < n_t)
         dropped = len(self) - int(inside.sum())
         if dropped:
             warnings.warn(
@@ -179,12 +229,13 @@ class Event:
                 EventsDroppedWarning,
                 stacklevel=2,
             )
-        c, y, x, bins = self.c[inside], y[inside], self.x[inside], bins[inside]
+        c, y, x, bins = self.c[inside], y[inside], x[inside], bins[inside]
         if self.graded:
             values, accumulate = self.p[inside] / sampling_time, True
         else:
             values, accumulate = np.full(len(c), 1.0 / sampling_time), binning_mode == "SUM"
 
+        _check_representable(values, target.dtype, sampling_time)
         if len(shape) == 3:
             index: tuple[np.ndarray, ...] = (c, x, bins)
         else:
@@ -213,6 +264,19 @@ class Event:
         return plot.animate(self, fig=fig, frame_rate=frame_rate, repeat=repeat)
 
 
+def _check_representable(values: np.ndarray, dtype: Any, sampling_time: float) -> None:
+    """An integer tensor can hold only whole values: 1/Ts = 0.5 would be written as 0, i.e. lost."""
+    is_float = dtype.is_floating_point if torch is not None and isinstance(dtype, torch.dtype) else None
+    if is_float is None:
+        is_float = not np.issubdtype(dtype, np.integer) and not np.issubdtype(dtype, np.bool_)
+    if not is_float and values.size and not np.array_equal(values, np.round(values)):
+        raise ValueError(
+            f"empty_tensor has the integer dtype {dtype}, which cannot hold the event values (1/sampling_time = "
+            f"{1 / sampling_time:g} or payload/sampling_time, e.g. {values[values != np.round(values)][0]:g}); "
+            "use a floating-point tensor"
+        )
+
+
 def tensor_to_event(spike_tensor: Any, sampling_time: float = 1) -> Event:
     """Events of the non-zero entries of a dense spike tensor (numpy or torch).
 
@@ -220,6 +284,7 @@ def tensor_to_event(spike_tensor: Any, sampling_time: float = 1) -> Event:
     time index ``k`` becomes an event at ``t = k * Ts`` ms with payload ``v * Ts``; when every
     payload is 1 (within 1e-6) the event is binary (no payload). Events are sorted by time.
     """
+    sampling_time = _positive_sampling_time(sampling_time)
     if torch is not None and isinstance(spike_tensor, torch.Tensor):
         array = spike_tensor.detach().cpu().numpy()
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from slayer.core import arguments
+
 from . import base
 from ._granularity import InitialValue, initial_tensor, midpoint
 
@@ -21,8 +23,10 @@ class AdaptiveThreshold:
     def _register_adaptive_threshold(
         self: base.Neuron, threshold_step: float, threshold_decay: InitialValue, refractory_decay: InitialValue
     ) -> None:
-        self._threshold_step = base.quantize_threshold(threshold_step, self.w_scale)
-        self._initial_adaptive = {"threshold_decay": threshold_decay, "refractory_decay": refractory_decay}
+        self.threshold_step = threshold_step
+        self._initial_adaptive = base.checked_decays(
+            self, threshold_decay=threshold_decay, refractory_decay=refractory_decay
+        )
         self.register_neuron_parameters(
             {name: self.p_scale * midpoint(value) for name, value in self._initial_adaptive.items()},
             "_init_adaptive_decays",
@@ -44,7 +48,9 @@ class AdaptiveThreshold:
 
     @threshold_step.setter
     def threshold_step(self, value: float) -> None:
-        self._threshold_step = base.quantize_threshold(value, self.w_scale)
+        high = base.STATE_LIMIT / self.s_scale
+        step = arguments.in_range(self._model_name, "threshold_step", value, 0, high)
+        self._threshold_step = base.quantize_threshold(step, self.w_scale)
 
     @property
     def v_th_step(self) -> int:

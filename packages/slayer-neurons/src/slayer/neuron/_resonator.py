@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from slayer.core import arguments
 from slayer.core.dynamics import resonator
 
 from . import base
@@ -22,12 +23,6 @@ from ._granularity import Granularity, InitialValue, initial_tensor, log_spaced_
 MIN_PERIOD = 4.0
 #: decays are stored in units of 1/4096
 P_SCALE = 1 << 12
-
-
-def _check_period(period: InitialValue) -> None:
-    low, _ = value_range(period, jitter=False)
-    if low < MIN_PERIOD:
-        raise ValueError(f"period must be >= {MIN_PERIOD} (first quadrant of the resonator), received {period!r}")
 
 
 def sin_cos_decay(period: torch.Tensor, decay: torch.Tensor, p_scale: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -47,6 +42,7 @@ class ResonateAndFire(base.Neuron):
     """
 
     complex = True
+    parameter_ranges = base.decay_ranges("sin_decay", "cos_decay")
     # complex Recurrent works (complex synapses); KWTA's fixed real inhibition has no complex meaning
     block_types = (base.SPIKING_BLOCK_TYPES - {"KWTA"}) | {"Affine"}
 
@@ -85,13 +81,16 @@ class ResonateAndFire(base.Neuron):
             save_state=save_state,
         )
         self.graded_spike = graded_spike
-        _check_period(period)
+        owner = self._model_name
+        arguments.fraction(owner, "period", period, MIN_PERIOD, math.inf, " (time steps)", high_open=True)
+        base.checked_decays(self, decay=decay)
         self.log_init = log_init
         self._initial_resonator = {"period": period, "decay": decay}
         sin, cos = sin_cos_decay(torch.tensor(midpoint(period)), torch.tensor(midpoint(decay)), self.p_scale)
         self.register_neuron_parameters({"sin_decay": float(sin), "cos_decay": float(cos)}, "_init_resonator")
         self.register_state("real_state")
         self.register_state("imag_state")
+        self._exact_next_imag: torch.Tensor | None = None
 
     def _init_resonator(self, shape: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
         period, decay = self._initial_resonator["period"], self._initial_resonator["decay"]
@@ -157,9 +156,24 @@ class ResonateAndFire(base.Neuron):
         """``(real, imag, next_real, next_imag)`` of the resonator from the stored ``real_state`` and the
         given ``imag_state`` (``(N, *S)``); ``reset`` is the Izhikevich threshold or ``None``."""
         real_state = self._state("real_state", real_in)
-        return resonator(
+        traces = resonator(
             real_in, imag_in, self.sin_decay, self.cos_decay, real_state, imag_state, reset, s_scale=self.s_scale
         )
+        self._exact_next_imag = traces[3]  # for _carried_imag: float32 even for a half-precision input
+        return traces
+
+    def _carried_imag(self, imag: torch.Tensor, imag_last: torch.Tensor) -> torch.Tensor:
+        """The ``imag_state`` a phase spike carries to the next call: the last imaginary output (the next
+        call's "previous imag"), as the resonator's exact state where that rounds to it, so a half-precision
+        stream continues from the exact state (chunked == long); the sign the spike test reads is the same.
+        ``imag_last`` (unchanged) for an empty time axis."""
+        exact, self._exact_next_imag = self._exact_next_imag, None
+        if not imag.shape[-1]:
+            return imag_last
+        last = imag[..., -1]
+        if exact is None or exact.shape != last.shape or exact.dtype == last.dtype:
+            return last
+        return torch.where(exact.to(last.dtype) == last, exact, last.to(exact.dtype))
 
     def readout(self, input: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
         """The imaginary resonator trace ``(N, *S, T)`` without any reset (an ``Affine`` read-out)."""

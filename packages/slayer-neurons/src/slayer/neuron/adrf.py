@@ -44,6 +44,7 @@ class Neuron(AdaptiveThreshold, ResonateAndFire):
     """
 
     name = "adrf"
+    parameter_ranges = base.decay_ranges("sin_decay", "cos_decay", "threshold_decay", "refractory_decay")
 
     def __init__(
         self,
@@ -139,7 +140,7 @@ class Neuron(AdaptiveThreshold, ResonateAndFire):
         spikes = complex_spike.Spike.apply(
             real, imag, threshold + refractory, tau_rho, scale_rho, self.graded_spike, imag_last, 1
         )
-        self._store_state(imag_state=imag[..., -1])
+        self._store_state(imag_state=self._carried_imag(imag, imag_last))
         return spikes
 
 

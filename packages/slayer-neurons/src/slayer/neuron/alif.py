@@ -26,13 +26,15 @@ from ._adaptive import AdaptiveThreshold
 from ._granularity import Granularity, InitialValue, initial_tensor, midpoint
 
 P_SCALE = 1 << 12
+DECAYS = ("current_decay", "voltage_decay", "threshold_decay", "refractory_decay")
 
 
 class Neuron(AdaptiveThreshold, base.Neuron):
     """Adaptive LIF neuron, lava-dl ``slayer.neuron.alif.Neuron`` compatible.
 
     Arguments: ``threshold`` (base θ0), ``threshold_step``; decays ``current_decay``, ``voltage_decay``,
-    ``threshold_decay``, ``refractory_decay`` (fractions: scalar, ``(min, max)`` or tensor); the rest as
+    ``threshold_decay``, ``refractory_decay`` (fractions in ``[0, 1]``: scalar, ``(min, max)`` or tensor;
+    ``threshold_step`` in ``[0, 2**50/(64 scale)]``); the rest as
     :class:`slayer.neuron.cuba.Neuron`. Every decay learns when ``requires_grad=True`` (lava-dl never
     learns the threshold and refractory decays). ``norm`` is applied to the *input* (as lava-dl).
 
@@ -53,6 +55,7 @@ class Neuron(AdaptiveThreshold, base.Neuron):
     device_type = "ALIF"
     surrogate = SURROGATE
     block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
+    parameter_ranges = base.decay_ranges(*DECAYS)
 
     def __init__(
         self,
@@ -91,7 +94,7 @@ class Neuron(AdaptiveThreshold, base.Neuron):
             save_state=save_state,
         )
         self.graded_spike = graded_spike
-        self._initial_decays = {"current_decay": current_decay, "voltage_decay": voltage_decay}
+        self._initial_decays = base.checked_decays(self, current_decay=current_decay, voltage_decay=voltage_decay)
         self.register_neuron_parameters(
             {name: self.p_scale * midpoint(value) for name, value in self._initial_decays.items()},
             "_init_decays",

@@ -7,10 +7,12 @@ import contextlib
 import math
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
 import torch
 
+from slayer.core import arguments
 from slayer.core.neuron import SPIKING_BLOCK_TYPES
 from slayer.core.neuron import Neuron as CoreNeuron
 from slayer.spike import Spike
@@ -23,11 +25,12 @@ from ._granularity import (
     midpoint,
     parameter_shape,
     resolve_granularity,
-    value_range,
 )
 
 StateInitial = Literal["zero", "threshold"]
 
+#: |state * s_scale| must stay below this (slayer.core.dynamics' fixed-point bound: products fit in int64)
+STATE_LIMIT = float(2**50)
 #: decays are stored in Loihi's 12-bit units: ``4096 * decay``
 DECAY_SCALE = 1 << 12
 
@@ -51,6 +54,11 @@ class Neuron(CoreNeuron):
     as ``p_scale * decay``), ``w_scale`` (weight/threshold scale, 64), ``s_scale`` (state scale, 4096),
     ``norm`` (a normalisation *class*, instantiated here), ``dropout`` (a module *instance*),
     ``persistent_state``, ``shared_param``, ``requires_grad``, ``complex``.
+
+    Valid ranges (a ``ValueError`` naming the argument otherwise): ``threshold`` in
+    ``[1/w_scale, 2**50/s_scale]``; ``tau_grad`` finite and positive; ``scale_grad`` finite; ``w_scale`` and
+    ``s_scale`` positive integers with ``s_scale >= w_scale``. Decays of the concrete models are fractions in
+    ``[0, 1]``; loaded parameters are checked against :attr:`parameter_ranges`.
 
     New keyword-only options:
 
@@ -78,6 +86,8 @@ class Neuron(CoreNeuron):
         return self.dropout_spikes(self.threshold_spikes(v))
     """
 
+    #: valid range of each learnable parameter (in its stored units); ``load_state_dict`` rejects values outside
+    parameter_ranges: ClassVar[Mapping[str, tuple[float, float]]] = {}
     #: parameter name -> hardware key in :attr:`device_params` (for decays registered with
     #: :meth:`register_decays`); with it, the default ``device_params``/``params_from_device`` export and import
     decay_device_keys: ClassVar[Mapping[str, str]] = {}
@@ -106,8 +116,13 @@ class Neuron(CoreNeuron):
                 f"{type(self).__qualname__} is {'a complex' if type(self).complex else 'a real'}-valued neuron; "
                 f"received complex={complex}"
             )
-        if int(s_scale) < int(w_scale):
+        owner = self._model_name
+        w_scale = arguments.positive_int(owner, "scale (w_scale)", w_scale)
+        s_scale = arguments.positive_int(owner, "s_scale", s_scale)
+        if s_scale < w_scale:
             raise ValueError(f"s_scale must be >= w_scale, received s_scale={s_scale}, w_scale={w_scale}")
+        tau_grad = arguments.positive(owner, "tau_grad", tau_grad)
+        scale_grad = arguments.finite(owner, "scale_grad", scale_grad)
         self.num_neurons: int | None = None
         self.shape: torch.Size | None = None
         self.p_scale = p_scale
@@ -121,7 +136,7 @@ class Neuron(CoreNeuron):
         self.debug = False
         self.tau_grad = tau_grad
         self.scale_grad = scale_grad
-        self._threshold = quantize_threshold(threshold, self.w_scale)
+        self._threshold = self._checked_threshold(threshold)
         self.tau_rho = tau_grad * self._threshold
         self.scale_rho = scale_grad
         # (parameter names, name of the method that initialises them for a shape) of lazily shaped groups
@@ -165,10 +180,7 @@ class Neuron(CoreNeuron):
         Loihi's 12-bit units (``4096 * decay``, :data:`DECAY_SCALE`) and clamped to ``[0, 4096]`` while
         learning. Each value is a scalar, a ``(min, max)`` range (channel/neuron granularity draws uniformly
         in it) or a tensor of explicit values (``(C,)`` or ``S``)."""
-        for name, value in decays.items():
-            low, high = value_range(value, jitter=False)
-            if not 0 <= low <= high <= 1:
-                raise ValueError(f"{type(self).__qualname__}: {name} must lie in [0, 1], received {value!r}")
+        checked_decays(self, **decays)  # and on load: parameter_ranges includes them (_load_from_state_dict)
         self._registered_decays.update(decays)
         placeholders = {name: DECAY_SCALE * midpoint(value) for name, value in decays.items()}
         self.register_neuron_parameters(placeholders, ("_init_registered_decays", tuple(decays)))
@@ -203,13 +215,20 @@ class Neuron(CoreNeuron):
 
     @threshold.setter
     def threshold(self, value: float) -> None:
-        self._threshold = quantize_threshold(value, self.w_scale)
+        self._threshold = self._checked_threshold(value)
         self.tau_rho = self.tau_grad * self._threshold
         # an initial (1-element) threshold state follows θ0; a stored state is the stream's own and stays
         for name, initial in self._state_initial.items():
             buffer: torch.Tensor = getattr(self, name)
             if initial == "threshold" and buffer.dim() == 1 and buffer.numel() == 1:
                 setattr(self, name, torch.full_like(buffer, self._threshold))
+
+    def _checked_threshold(self, value: float, name: str = "threshold") -> float:
+        """``value`` truncated to a multiple of ``1/w_scale``; it must be at least one step, with
+        ``threshold * s_scale`` below :data:`STATE_LIMIT` (ValueError naming the range otherwise)."""
+        low, high = 1 / self.w_scale, STATE_LIMIT / self.s_scale
+        unit = f" (it is truncated to a multiple of 1/scale = 1/{self.w_scale})"
+        return quantize_threshold(arguments.in_range(self._model_name, name, value, low, high, unit=unit), self.w_scale)
 
     @property
     def v_th_mant(self) -> int:
@@ -289,7 +308,8 @@ class Neuron(CoreNeuron):
         if self.shape is None:
             self.shape = spatial
             self.num_neurons = math.prod(spatial)
-            self._materialize_parameters(x.device)
+            with torch.inference_mode(False):  # parameters shaped under inference mode must stay trainable
+                self._materialize_parameters(x.device)
         elif spatial != self.shape:
             raise ValueError(
                 f"{self._model_name}: the neuron shape was identified as {tuple(self.shape)} on the first call "
@@ -328,6 +348,8 @@ class Neuron(CoreNeuron):
         """
         full = like.shape[:-1]
         stored: torch.Tensor = getattr(self, name)
+        if stored.is_inference() and not torch.is_inference_mode_enabled():
+            stored = stored.clone()  # a state stored under torch.inference_mode, now used with autograd
         if stored.shape != full:
             if stored.dim() == 1 and stored.numel() == 1:
                 stored = stored.expand(full)
@@ -338,7 +360,9 @@ class Neuron(CoreNeuron):
                     f"{self._model_name}: stored {name} has shape {tuple(stored.shape)}, which does not match the "
                     f"input's (N, *S) = {tuple(full)}"
                 )
-        return stored.to(device=like.device, dtype=like.dtype).contiguous()
+        # half precision runs the dynamics in float32, and its states stay float32 (chunked == long, exactly)
+        dtype = like.dtype if like.dtype in (torch.float32, torch.float64) else torch.float32
+        return stored.to(device=like.device, dtype=dtype).contiguous()
 
     _state = state
 
@@ -407,6 +431,8 @@ class Neuron(CoreNeuron):
             buffer = getattr(self, name)
             if isinstance(value, torch.Tensor) and value.shape != buffer.shape:
                 setattr(self, name, torch.empty(value.shape, dtype=buffer.dtype, device=buffer.device))
+        ranges = {**decay_ranges(*self._registered_decays), **self.parameter_ranges}
+        error_msgs.extend(arguments.parameter_errors(self._model_name, state_dict, prefix, ranges))
         super()._load_from_state_dict(
             state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs
         )
@@ -498,6 +524,18 @@ class Neuron(CoreNeuron):
         return {"type": self.device_type, "vThMant": self.v_th_mant, **decays}
 
 
+def decay_ranges(*names: str) -> Mapping[str, tuple[float, float]]:
+    """:attr:`Neuron.parameter_ranges` of decay-type parameters stored in units of 1/4096: ``[0, 4096]``."""
+    return MappingProxyType(dict.fromkeys(names, (0.0, 4096.0)))
+
+
+def checked_decays(neuron: Neuron, **decays: Any) -> dict[str, Any]:
+    """The given initial decays (scalar, ``(min, max)`` or tensor), each checked to lie in ``[0, 1]``."""
+    for name, value in decays.items():
+        arguments.fraction(neuron._model_name, name, value, what=" (a fraction of the state lost per step)")
+    return decays
+
+
 def rounded_int(values: torch.Tensor) -> int | list[int]:
     """A parameter as hardware integers: an int if shared (one element), else a flat list."""
     ints = torch.round(values.detach()).to(torch.int64).flatten().tolist()
@@ -521,9 +559,12 @@ def from_hardware(value: int | Sequence[int], p_scale: int) -> float | torch.Ten
 __all__ = [
     "DECAY_SCALE",
     "SPIKING_BLOCK_TYPES",
+    "STATE_LIMIT",
     "Granularity",
     "InitialValue",
     "Neuron",
+    "checked_decays",
+    "decay_ranges",
     "from_hardware",
     "per_channel_granularity",
     "quantize_threshold",

@@ -28,7 +28,8 @@ P_SCALE = 1 << 12
 class Neuron(base.Neuron):
     """CUBA LIF neuron, lava-dl ``slayer.neuron.cuba.Neuron`` compatible.
 
-    Arguments: ``threshold``; ``current_decay``, ``voltage_decay`` (fractions in ``[0, 1]``: a scalar,
+    Arguments: ``threshold`` (in ``[1/scale, 2**50/(64 scale)]``); ``current_decay``, ``voltage_decay``
+    (fractions in ``[0, 1]``, else a ValueError: a scalar,
     a ``(min, max)`` range or a tensor of explicit values for channel/neuron granularity); ``tau_grad``,
     ``scale_grad`` (surrogate); ``scale`` (weight scale, states use ``scale * 64``); ``norm`` (class applied
     to the current), ``dropout`` (instance); ``shared_param``, ``persistent_state``, ``requires_grad``
@@ -52,6 +53,7 @@ class Neuron(base.Neuron):
     device_type = "CUBA"
     surrogate = SURROGATE
     block_types = base.SPIKING_BLOCK_TYPES | {"Affine"}
+    parameter_ranges = base.decay_ranges("current_decay", "voltage_decay")
 
     def __init__(
         self,
@@ -88,7 +90,7 @@ class Neuron(base.Neuron):
         )
         self.threshold_eps = 0.01 / self.s_scale
         self.graded_spike = graded_spike
-        self._initial_decays = {"current_decay": current_decay, "voltage_decay": voltage_decay}
+        self._initial_decays = base.checked_decays(self, current_decay=current_decay, voltage_decay=voltage_decay)
         self.register_neuron_parameters(
             {name: self.p_scale * midpoint(value) for name, value in self._initial_decays.items()},
             "_init_decays",

@@ -75,7 +75,7 @@ class Neuron(ResonateAndFire):
         spikes = complex_spike.Spike.apply(
             real, imag, self.threshold, tau_rho, scale_rho, self.graded_spike, imag_last, 1
         )
-        self._store_state(imag_state=imag[..., -1])
+        self._store_state(imag_state=self._carried_imag(imag, imag_last))
         return spikes
 
 

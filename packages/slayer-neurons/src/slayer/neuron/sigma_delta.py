@@ -15,6 +15,8 @@ from typing import Any
 import torch
 
 from slayer.axon import Delta
+from slayer.core import arguments
+from slayer.core.dynamics import validation_enabled
 from slayer.dendrite import Sigma
 
 from . import base
@@ -80,7 +82,7 @@ class Neuron(base.Neuron):
             save_state=save_state,
         )
         self.graded_spike = True
-        self.activation = activation
+        self.activation = arguments.callable_argument(self._model_name, "activation", activation)
         self.cum_error = cum_error
         self.sigma = Sigma(persistent_state=self.persistent_state)
         self.delta = Delta(
@@ -104,7 +106,7 @@ class Neuron(base.Neuron):
     @threshold.setter
     def threshold(self, value: float) -> None:
         with torch.no_grad():
-            self.delta.threshold.fill_(base.quantize_threshold(value, self.w_scale))
+            self.delta.threshold.fill_(self._checked_threshold(value))
 
     @property
     def v_th_mant(self) -> int | list[int]:
@@ -183,6 +185,8 @@ class Neuron(base.Neuron):
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         """Delta messages ``(N, *S, T)`` for input changes ``(N, *S, T)``."""
         x = self._real_input(input)
+        if validation_enabled():  # opt-in (synchronises): a NaN/inf input raises instead of poisoning
+            arguments.finite_values(self._model_name, "input", x)
         accumulated = self.sigma(x)
         if self.norm is not None:
             accumulated = self.norm(accumulated)

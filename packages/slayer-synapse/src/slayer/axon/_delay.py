@@ -5,8 +5,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from slayer.core import arguments
 from slayer.synapse._layout import neuron_shape
 from slayer.utils.time import shift
+
+#: delays are whole steps counted in int64 (and held as float32): anything near 2**62 is an input error
+MAX_DELAY = float(2**62)
 
 
 def delay(input: Tensor, delay_val: float | Tensor = 1, sampling_time: float = 1) -> Tensor:
@@ -16,8 +20,9 @@ def delay(input: Tensor, delay_val: float | Tensor = 1, sampling_time: float = 1
     gradient is shifted back. No learnable parameter (see :class:`Delay`). Negative values raise
     (use :func:`slayer.utils.time.shift` to advance).
     """
-    smallest = float(delay_val.min()) if isinstance(delay_val, Tensor) else float(delay_val)
-    if smallest < 0:
+    negative = (delay_val < 0).any() if isinstance(delay_val, Tensor) else delay_val < 0  # NaN is not < 0
+    if bool(negative):
+        smallest = float(delay_val[delay_val < 0].min()) if isinstance(delay_val, Tensor) else float(delay_val)
         raise ValueError(
             f"delay: delay_val must be >= 0, received {smallest!r} (use slayer.utils.time.shift to advance)"
         )
@@ -51,10 +56,11 @@ class _LearnableShift(torch.autograd.Function):
 class Delay(torch.nn.Module):
     """Learnable axonal delay, one per channel (lava-dl) or, with ``per_neuron=True``, one per neuron.
 
-    * ``sampling_time``: the time step; the applied shift is ``trunc(delay / sampling_time)`` steps.
-    * ``max_delay``: delays are clamped to ``[0, max_delay]`` before every forward (``None``: no upper bound).
-    * ``grad_scale``: multiplies the delay gradient.
-    * ``init_delay``: optional starting delay(s) (a number, or a tensor of the final shape), all >= 0;
+    * ``sampling_time``: the time step (finite, > 0); the applied shift is ``trunc(delay / sampling_time)`` steps.
+    * ``max_delay``: delays are clamped to ``[0, max_delay]`` before every forward (``None``: no upper bound;
+      else finite and >= 0).
+    * ``grad_scale``: multiplies the delay gradient (finite).
+    * ``init_delay``: optional starting delay(s) (a number, or a tensor of the final shape), all finite and >= 0;
       by default ``U[0, 1)`` per delay, drawn at the first forward (lava-dl).
 
     Parameter ``delay``: ``(C,)`` per channel or ``neurons`` per neuron, created at the first
@@ -73,14 +79,12 @@ class Delay(torch.nn.Module):
         init_delay: float | Tensor | None = None,
     ) -> None:
         super().__init__()
-        if sampling_time <= 0:
-            raise ValueError(f"Delay: sampling_time must be positive, received {sampling_time!r}")
-        if max_delay is not None and max_delay < 0:
-            raise ValueError(f"Delay: max_delay must be >= 0 or None, received {max_delay!r}")
+        sampling_time = arguments.positive("Delay", "sampling_time", sampling_time)
+        if max_delay is not None:
+            max_delay = arguments.in_range("Delay", "max_delay", max_delay, 0, MAX_DELAY, high_open=True)
+        grad_scale = arguments.finite("Delay", "grad_scale", grad_scale)
         if init_delay is not None:
-            smallest = float(torch.as_tensor(init_delay).min())
-            if smallest < 0:
-                raise ValueError(f"Delay: init_delay must be >= 0, received a minimum of {smallest!r}")
+            arguments.fraction("Delay", "init_delay", init_delay, 0, MAX_DELAY, high_open=True)
         self.sampling_time, self.max_delay, self.grad_scale = sampling_time, max_delay, grad_scale
         self.per_neuron = per_neuron
         self._init_delay = init_delay
@@ -108,7 +112,7 @@ class Delay(torch.nn.Module):
         neurons = neuron_shape("Delay", input, None)
         expected = neurons if self.per_neuron else neurons[:1]
         if not self.init:
-            with torch.no_grad():
+            with torch.no_grad(), torch.inference_mode(False):  # shaped under inference mode: still trainable
                 value = (
                     torch.rand(expected) if self._init_delay is None else torch.full(expected, float(self._init_delay))
                 )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
+from slayer.core import arguments
+from slayer.core.dynamics import validation_enabled
 from slayer.synapse._layout import neuron_shape
 from slayer.utils.quantization import MODE, quantize
 
@@ -23,10 +23,10 @@ def _encode(x, threshold, previous, residual, error, cum_error):
         delta = (current - previous) + residual
         if cum_error:
             error = error + delta
-            send = error.abs() >= threshold
+            send = ~(error.abs() < threshold)  # NaN is sent: it poisons its neuron instead of vanishing
             error = torch.where(send, torch.zeros_like(error), error)
         else:
-            send = delta.abs() >= threshold
+            send = ~(delta.abs() < threshold)
         message = torch.where(send, delta, torch.zeros_like(delta))
         residual = delta - message
         previous = current
@@ -79,7 +79,9 @@ class Delta(torch.nn.Module):
         out[t]   = floor(y[t] * scale) / scale    # messages quantised to 1/scale
 
     With ``cum_error`` an error ``e += delta[t]`` is accumulated, the test is ``|e| >= threshold``
-    and ``e`` resets where a message is sent.
+    and ``e`` resets where a message is sent. A NaN input is sent (NaN from its step on, in its neuron
+    only); under ``SLAYER_VALIDATE`` a non-finite input raises. ``threshold >= 0``, ``scale > 0`` and
+    ``tau_grad > 0`` (finite), else a ValueError naming the argument.
 
     * ``threshold``: learnable (``requires_grad``) parameter, clamped to ``>= 1/scale``; shared
       (1 element) or, with ``shared_param=False``, per channel ``(C, 1, ...)`` from the first forward.
@@ -106,10 +108,10 @@ class Delta(torch.nn.Module):
         requires_grad: bool = False,
     ) -> None:
         super().__init__()
-        if not math.isfinite(threshold) or threshold < 0:
-            raise ValueError(f"Delta: threshold must be finite and >= 0, received {threshold!r}")
-        if scale <= 0:
-            raise ValueError(f"Delta: scale must be positive, received {scale!r}")
+        threshold = arguments.in_range("Delta", "threshold", threshold, 0, None)
+        scale = arguments.positive("Delta", "scale", scale)
+        tau_grad = arguments.positive("Delta", "tau_grad", tau_grad)
+        scale_grad = arguments.finite("Delta", "scale_grad", scale_grad)
         self.scale, self.tau_grad, self.scale_grad = scale, tau_grad, scale_grad
         self.cum_error, self.shared_param, self.persistent_state = cum_error, shared_param, persistent_state
         self.threshold = torch.nn.Parameter(torch.tensor([float(threshold)]), requires_grad=requires_grad)
@@ -131,18 +133,25 @@ class Delta(torch.nn.Module):
         first_call = self.shape is None
         self.shape = neuron_shape("Delta", input, self.shape)
         if first_call and not self.shared_param and self.threshold.numel() == 1:
-            per_channel = self.threshold.detach().expand(self.shape[0]).clone()
-            self.threshold.data = per_channel.reshape(-1, *([1] * (len(self.shape) - 1))).to(input.device)
+            with torch.inference_mode(False):  # shaped under inference mode, the parameter must stay trainable
+                per_channel = self.threshold.detach().expand(self.shape[0]).clone()
+                self.threshold.data = per_channel.reshape(-1, *([1] * (len(self.shape) - 1))).to(input.device)
 
     def _state(self, name: str, input: Tensor) -> Tensor:
         state = getattr(self, name)
         if not self.persistent_state or state is None or state.shape != input.shape[:-1]:
             return torch.zeros_like(input[..., 0])  # lava-dl also restarts when the batch size changes
+        if state.is_inference() and not torch.is_inference_mode_enabled():
+            state = state.clone()  # stored under torch.inference_mode, now used with autograd
         return state.to(input.dtype)
 
     def forward(self, input: Tensor) -> Tensor:
         """Delta messages ``(N, *S, T)`` (multiples of ``1/scale``) for a signal ``(N, *S, T)``."""
         self._identify_shape(input)
+        if validation_enabled():
+            arguments.finite_values("Delta", "input", input)
+        if input.shape[-1] == 0:  # no time step: nothing to send, the states stay (clone: keeps the graph)
+            return input.clone()
         self.clamp()
         output, previous, residual, error = _DeltaEncode.apply(
             input,

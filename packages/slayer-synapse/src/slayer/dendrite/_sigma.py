@@ -41,7 +41,7 @@ class Sigma(torch.nn.Module):
             output = torch.cumsum(torch.cat([state.to(input.dtype).unsqueeze(-1), input], dim=-1), dim=-1)[..., 1:]
         else:
             output = torch.cumsum(input, dim=-1)
-        if self.persistent_state:
+        if self.persistent_state and input.shape[-1]:  # an empty time axis leaves the sum where it was
             self.pre_state = output[..., -1].detach().clone()
         return output
 

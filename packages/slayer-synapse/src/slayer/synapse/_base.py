@@ -175,8 +175,15 @@ def _translate_weight_keys(module, state_dict, prefix, local_metadata, strict, m
     elif not module.weight_norm_enabled and has_gv:
         state_dict[keys["weight"]] = weight_from_gv(state_dict.pop(keys[_G]), state_dict.pop(keys[_V]))
     mask_key = prefix + "mask"
-    if mask_key in state_dict and module.mask is None and state_dict[mask_key] is not None:
-        module.mask = torch.zeros_like(state_dict[mask_key], dtype=torch.bool, device=module.raw_weight().device)
+    mask = state_dict.get(mask_key)
+    if isinstance(mask, Tensor) and _nonsingleton(tuple(mask.shape)) != _nonsingleton(tuple(module.shape)):
+        errors.append(
+            f"{type(module).__name__}: the loaded {mask_key!r} has shape {tuple(mask.shape)}, but the mask must have "
+            f"the weight's shape {tuple(module.shape)} (singleton dimensions optional)"
+        )
+        del state_dict[mask_key]  # not loaded: a reshape of the wrong shape would scramble connections
+    elif mask is not None and module.mask is None:
+        module.mask = torch.zeros_like(mask, dtype=torch.bool, device=module.raw_weight().device)
 
 
 def _rezero_after_load(module, incompatible_keys) -> None:

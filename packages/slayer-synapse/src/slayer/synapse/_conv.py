@@ -73,7 +73,7 @@ class Conv(_SpatialSynapse):
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
         weight = self.effective_weight()[..., 0]
-        return unfold_time(F.conv2d(fold_time(input), weight, **conv2d_arguments(self, self.groups)), input.shape[0])
+        return unfold_time(F.conv2d(fold_time(input), weight, **conv2d_arguments(self, self.groups)), input)
 
 
 class ConvTranspose(_SpatialSynapse):
@@ -95,6 +95,4 @@ class ConvTranspose(_SpatialSynapse):
     def forward(self, input: Tensor) -> Tensor:
         self._check(input)
         weight = self.effective_weight()[..., 0]
-        return unfold_time(
-            F.conv_transpose2d(fold_time(input), weight, **conv2d_arguments(self, self.groups)), input.shape[0]
-        )
+        return unfold_time(F.conv_transpose2d(fold_time(input), weight, **conv2d_arguments(self, self.groups)), input)

@@ -11,16 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-
-def pair(value: int | tuple[int, ...], what: str) -> tuple[int, int]:
-    """An int (the same for height and width) or an ``(h, w)`` pair, as ``(h, w)``."""
-    if isinstance(value, int):
-        return value, value
-    value = tuple(int(v) for v in value)
-    if len(value) == 2:
-        return value  # type: ignore[return-value]
-    raise ValueError(f"{what} must be an int or an (height, width) pair, received {value!r}")
-
+from slayer.core.arguments import int_pair
 
 Triple = tuple[int, int, int]
 
@@ -34,15 +25,10 @@ def conv_geometry(
 ) -> tuple[Triple, Triple, Triple, Triple]:
     """lava-dl's ``Conv3d`` attributes ``(kernel_size, stride, padding, dilation)``: the checked ``(h, w)``
     values with the neutral time entry appended (kernel 1, stride 1, padding 0, dilation 1)."""
-    kh, kw = pair(kernel_size, f"{layer} kernel_size")
-    sh, sw = pair(stride, f"{layer} stride")
-    ph, pw = pair(padding, f"{layer} padding")
-    dh, dw = pair(dilation, f"{layer} dilation")
-    if min(kh, kw, sh, sw, dh, dw) < 1 or min(ph, pw) < 0:
-        raise ValueError(
-            f"{layer} needs kernel_size, stride and dilation >= 1 and padding >= 0, received "
-            f"kernel_size={kernel_size!r}, stride={stride!r}, padding={padding!r}, dilation={dilation!r}"
-        )
+    kh, kw = int_pair(layer, "kernel_size", kernel_size, minimum=1)
+    sh, sw = int_pair(layer, "stride", stride, minimum=1)
+    ph, pw = int_pair(layer, "padding", padding, minimum=0)
+    dh, dw = int_pair(layer, "dilation", dilation, minimum=1)
     return (kh, kw, 1), (sh, sw, 1), (ph, pw, 0), (dh, dw, 1)
 
 
@@ -99,10 +85,11 @@ def fold_time(x: Tensor) -> Tensor:
     return x.permute(0, 4, 1, 2, 3).reshape(n * t, c, h, w)
 
 
-def unfold_time(y: Tensor, batch: int) -> Tensor:
-    """``(N*T, O, H, W)`` → ``(N, O, H, W, T)`` view of ``(N, T, O, H, W)`` memory."""
-    nt, o, h, w = y.shape
-    return y.view(batch, nt // batch, o, h, w).permute(0, 2, 3, 4, 1)
+def unfold_time(y: Tensor, like: Tensor) -> Tensor:
+    """``(N*T, O, H, W)`` → ``(N, O, H, W, T)`` view of ``(N, T, O, H, W)`` memory, ``N`` and ``T`` those of the
+    input ``like`` (either may be 0)."""
+    _, o, h, w = y.shape
+    return y.view(like.shape[0], like.shape[-1], o, h, w).permute(0, 2, 3, 4, 1)
 
 
 def time_major(x: Tensor) -> Tensor:

@@ -66,7 +66,7 @@ class Pool(_PoolBase):
         if extra_h or extra_w:
             images = F.pad(images, (0, extra_w, 0, extra_h))
         channels = input.shape[1]
-        return unfold_time(F.conv2d(images, self._filter(channels), **conv2d_arguments(self, channels)), input.shape[0])
+        return unfold_time(F.conv2d(images, self._filter(channels), **conv2d_arguments(self, channels)), input)
 
 
 class Unpool(_PoolBase):
@@ -87,4 +87,4 @@ class Unpool(_PoolBase):
         check_input(input, (5,), "Unpool", None, "(N, C, H, W, T)")
         channels = input.shape[1]
         images = F.conv_transpose2d(fold_time(input), self._filter(channels), **conv2d_arguments(self, channels))
-        return unfold_time(images, input.shape[0])
+        return unfold_time(images, input)

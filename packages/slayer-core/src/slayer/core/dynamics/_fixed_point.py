@@ -16,6 +16,9 @@ DECAY_SHIFT = 12
 DECAY_ONE = 1 << DECAY_SHIFT
 #: Scaled values at or above this magnitude (and NaN/inf) are invalid: int64 could overflow.
 INT_LIMIT = float(2**62)
+#: Integer states must stay below this magnitude: a decay product ``state * (4096 - d)``, or a resonator's
+#: ``sin * re + cos * im``, then fits in int64. Beyond it the recursion wraps (caught by validation mode).
+STATE_LIMIT = float(2**50)
 
 
 def round_decay(decay: Tensor) -> Tensor:

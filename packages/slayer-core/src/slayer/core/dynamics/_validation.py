@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import torch
 from torch import Tensor
 
-from ._fixed_point import INT_LIMIT, round_decay
+from ._fixed_point import INT_LIMIT, STATE_LIMIT, round_decay
 
 _enabled: bool = os.environ.get("SLAYER_VALIDATE", "") not in ("", "0")
 
@@ -170,6 +170,22 @@ def validate(s_scale: int, decays: dict[str, Tensor], **scaled: Tensor) -> None:
     if _enabled:
         check_values(s_scale, **scaled)
         check_values(1, **decays)
+
+
+def validate_traces(s_scale: int, **traces: Tensor) -> None:
+    """In validation mode, raise if a state trace (or an initial state) reached ``|value * s_scale| >=
+    2**50`` (:data:`STATE_LIMIT`): from there on the int64 recursion may have wrapped. NaN is left to the
+    input checks (a NaN trace is a poisoned neuron)."""
+    if not _enabled:
+        return
+    for name, value in traces.items():
+        beyond = (value.detach().double() * s_scale).abs() >= STATE_LIMIT
+        if bool(beyond.any()):
+            raise ValueError(
+                f"{name} reached {int(beyond.sum())} value(s) with |{name} * s_scale| >= 2**50 "
+                f"(|{name}| >= {STATE_LIMIT / s_scale:.4g}): the fixed-point state overflows int64 beyond that; "
+                "validation mode is on (SLAYER_VALIDATE / slayer.core.dynamics.validation)"
+            )
 
 
 def check_values(s_scale: int, **tensors: Tensor) -> None:

@@ -12,6 +12,7 @@ from ._validation import (
     neuron_parameter,
     scalar,
     validate,
+    validate_traces,
 )
 
 
@@ -39,7 +40,8 @@ def adaptive_phase_threshold(
     Decay-type parameters: float tensors in units of 1/4096, shape ``()``/``(1,)`` (shared), ``(S[0],)``
     (per channel) or ``S`` (per neuron); rounded to integers with a straight-through gradient.
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
-    float16/bfloat16 are computed in float32 and returned in the input dtype.
+    float16/bfloat16 are computed in float32 and returned in the input dtype, except the next states: they stay
+    float32 (exact), so that chunked runs equal one long run.
     """
     batch, spatial, re, im = complex_series(real, imag)
     check_s_scale(s_scale)
@@ -52,5 +54,6 @@ def adaptive_phase_threshold(
     decays = {"ref_decay": ref_d, "th_decay": th_d}
     validate(s_scale, decays, real=re, imag=im, imag_state=im0, ref_state=r0, th_state=th_0)
     th, r, next_r, next_th, _ = adaptive_phase_threshold_op(re, im, ref_d, th_d, im0, r0, th_0, step, base, s_scale)
+    validate_traces(s_scale, ref_state=r0, th_state=th_0, threshold=th, refractory=r)
     out = real.dtype
-    return th.to(out), r.to(out), next_r.to(out), next_th.to(out)
+    return th.to(out), r.to(out), next_r, next_th

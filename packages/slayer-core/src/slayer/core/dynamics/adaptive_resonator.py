@@ -12,6 +12,7 @@ from ._validation import (
     neuron_parameter,
     scalar,
     validate,
+    validate_traces,
 )
 
 
@@ -39,7 +40,8 @@ def adaptive_resonator(
     Decay-type parameters: float tensors in units of 1/4096, shape ``()``/``(1,)`` (shared), ``(S[0],)``
     (per channel) or ``S`` (per neuron); rounded to integers with a straight-through gradient.
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
-    float16/bfloat16 are computed in float32 and returned in the input dtype.
+    float16/bfloat16 are computed in float32 and returned in the input dtype, except the next states: they stay
+    float32 (exact), so that chunked runs equal one long run.
     """
     batch, spatial, re, im = complex_series(real, imag)
     check_s_scale(s_scale)
@@ -55,4 +57,6 @@ def adaptive_resonator(
     decays = {"sin_decay": sin, "cos_decay": cos, "ref_decay": ref_d, "th_decay": th_d}
     validate(s_scale, decays, real=re, imag=im, real_state=re0, imag_state=im0, ref_state=r0, th_state=th_0)
     outputs = adaptive_resonator_op(re, im, sin, cos, ref_d, th_d, re0, im0, r0, th_0, step, base, s_scale)
-    return tuple(value.to(real.dtype) for value in outputs[:8])  # type: ignore[return-value]
+    traces = dict(zip(("real", "imag", "threshold", "refractory"), outputs[:4]))
+    validate_traces(s_scale, real_state=re0, imag_state=im0, ref_state=r0, th_state=th_0, **traces)
+    return (*(value.to(real.dtype) for value in outputs[:4]), *outputs[4:8])  # type: ignore[return-value]

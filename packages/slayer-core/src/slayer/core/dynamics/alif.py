@@ -15,6 +15,7 @@ from ._validation import (
     scalar,
     time_series_shape,
     validate,
+    validate_traces,
 )
 
 
@@ -79,7 +80,9 @@ def alif(
     state_names = ("current_state", "voltage_state", "ref_state", "th_state")
     validate(s_scale, dict(zip(decay_names, decays)), input=input, **dict(zip(state_names, states)))
     input = neuron_major_input(input)  # saved for backward: copied once, not again there
-    spikes, _, voltage, _, _, next_c, next_v, next_r, next_th, _ = alif_op(
+    spikes, current, voltage, threshold, refractory, next_c, next_v, next_r, next_th, _ = alif_op(
         input, *decays, *states, step, base, tau, height, bool(graded), s_scale
     )
+    traces = dict(current=current, voltage=voltage, threshold=threshold, refractory=refractory)
+    validate_traces(s_scale, **dict(zip(state_names, states)), **traces)
     return spikes, voltage, next_c, next_v, next_r, next_th

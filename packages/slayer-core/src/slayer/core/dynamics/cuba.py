@@ -5,7 +5,7 @@ from __future__ import annotations
 from torch import Tensor
 
 from ._fused_checks import check_surrogate, fused_dtype
-from ._ops import cuba_op
+from ._ops import cuba_op, leaky_integrator_op
 from ._ops._layout import neuron_major_input
 from ._validation import (
     check_s_scale,
@@ -14,6 +14,8 @@ from ._validation import (
     scalar,
     time_series_shape,
     validate,
+    validate_traces,
+    validation_enabled,
 )
 
 
@@ -61,4 +63,7 @@ def cuba(
     validate(s_scale, {"current_decay": cd, "voltage_decay": vd}, input=input, current_state=c0, voltage_state=v0)
     input = neuron_major_input(input)  # saved for backward: copied once, not again there
     spikes, voltage, next_c, next_v, _ = cuba_op(input, cd, vd, c0, v0, level, tau, height, bool(graded), s_scale)
+    if validation_enabled():  # the current trace is not an output: recomputed to check it
+        current = leaky_integrator_op(input, cd, c0, None, s_scale)[0]
+        validate_traces(s_scale, current_state=c0, voltage_state=v0, current=current, voltage=voltage)
     return spikes, voltage, next_c, next_v

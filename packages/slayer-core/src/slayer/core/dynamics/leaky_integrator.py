@@ -12,6 +12,7 @@ from ._validation import (
     scalar,
     time_series,
     validate,
+    validate_traces,
 )
 
 
@@ -37,7 +38,8 @@ def leaky_integrator(
     Decay-type parameters: float tensors in units of 1/4096, shape ``()``/``(1,)`` (shared), ``(S[0],)``
     (per channel) or ``S`` (per neuron); rounded to integers with a straight-through gradient.
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
-    float16/bfloat16 are computed in float32 and returned in the input dtype.
+    float16/bfloat16 are computed in float32 and returned in the input dtype, except the next states: they stay
+    float32 (exact), so that chunked runs equal one long run.
     """
     batch, spatial, x = time_series("input", input)
     check_s_scale(s_scale)
@@ -46,4 +48,5 @@ def leaky_integrator(
     level = None if threshold is None else scalar("threshold", threshold)
     validate(s_scale, {"decay": retention_decay}, input=x, state=start)
     output, next_state, _ = leaky_integrator_op(x, retention_decay, start, level, s_scale)
-    return output.to(input.dtype), next_state.to(input.dtype)
+    validate_traces(s_scale, state=start, output=output)
+    return output.to(input.dtype), next_state

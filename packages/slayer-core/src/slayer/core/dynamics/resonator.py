@@ -12,6 +12,7 @@ from ._validation import (
     neuron_parameter,
     scalar,
     validate,
+    validate_traces,
 )
 
 
@@ -40,7 +41,8 @@ def resonator(
     Decay-type parameters: float tensors in units of 1/4096, shape ``()``/``(1,)`` (shared), ``(S[0],)``
     (per channel) or ``S`` (per neuron); rounded to integers with a straight-through gradient.
     States: float tensors in float units, shape ``(N, *S)`` or one element (broadcast); ``None`` = zero.
-    float16/bfloat16 are computed in float32 and returned in the input dtype.
+    float16/bfloat16 are computed in float32 and returned in the input dtype, except the next states: they stay
+    float32 (exact), so that chunked runs equal one long run.
     """
     batch, spatial, re, im = complex_series(real, imag)
     check_s_scale(s_scale)
@@ -51,4 +53,5 @@ def resonator(
     level = None if threshold is None else scalar("threshold", threshold)
     validate(s_scale, {"sin_decay": sin, "cos_decay": cos}, real=re, imag=im, real_state=re0, imag_state=im0)
     re_out, im_out, next_re, next_im, _ = resonator_op(re, im, sin, cos, re0, im0, level, s_scale)
-    return re_out.to(real.dtype), im_out.to(imag.dtype), next_re.to(real.dtype), next_im.to(imag.dtype)
+    validate_traces(s_scale, real_state=re0, imag_state=im0, real=re_out, imag=im_out)
+    return re_out.to(real.dtype), im_out.to(imag.dtype), next_re, next_im

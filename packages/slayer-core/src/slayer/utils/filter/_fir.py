@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from slayer.core import arguments
+
 from ._conv import conv
 
 
@@ -18,7 +20,8 @@ class FIR(torch.nn.Module):
     ``None``, ``h[k] = exp(-k / time_constant)`` for ``k = 0 .. length-1`` (``k`` counts samples,
     as in lava-dl). Held as buffer ``filter``.
 
-    input ``(..., T)`` → output ``(..., T)``: ``y[t] = sampling_time * sum_k h[k] x[t-k]``.
+    input ``(..., T)`` → output ``(..., T)`` (``(T,)`` → ``(1, T)``): ``y[t] = sampling_time * sum_k h[k] x[t-k]``.
+    ``sampling_time``: finite and positive (a ValueError otherwise).
     """
 
     filter: Tensor
@@ -42,9 +45,12 @@ class FIR(torch.nn.Module):
             if response.numel() == 0:
                 raise ValueError("FIR: fir_response must not be empty")
         self.register_buffer("filter", response)
-        self.sampling_time = sampling_time
+        self.sampling_time = arguments.positive("FIR", "sampling_time", sampling_time)
 
     def forward(self, input: Tensor) -> Tensor:
+        """``(..., T)`` → the same shape; a 1-D input ``(T,)`` gives ``(1, T)`` (one series, as lava-dl)."""
+        if isinstance(input, Tensor) and input.dim() == 1:
+            input = input.unsqueeze(0)
         return conv(input, self.filter, self.sampling_time)
 
     def extra_repr(self) -> str:
@@ -69,6 +75,9 @@ class FIRBank(torch.nn.Module):
 
     def __init__(self, num_filter: int, filter_length: float, sampling_time: float = 1, scale: float = 1) -> None:
         super().__init__()
+        sampling_time = arguments.positive("FIRBank", "sampling_time", sampling_time)
+        filter_length = arguments.positive("FIRBank", "filter_length", filter_length)
+        scale = arguments.finite("FIRBank", "scale", scale)
         taps = int(filter_length / sampling_time)
         if num_filter < 1 or taps < 1:
             raise ValueError(
@@ -98,11 +107,14 @@ class FIRBank(torch.nn.Module):
             raise ValueError(f"FIRBank expects input (N, C, ..., T), received shape {tuple(input.shape)}")
         batch, num_steps = input.shape[0], input.shape[-1]
         taps = self.filter_length
-        series = input.reshape(-1, 1, num_steps)  # (N * neurons, 1, T)
+        if num_steps == 0:  # no time step: conv1d cannot take an input shorter than the kernel
+            return input.new_zeros(batch, self.num_filter * input.shape[1], *input.shape[2:])
+        series = input.reshape(math.prod(input.shape[:-1]), 1, num_steps)  # (N * neurons, 1, T); sizes may be 0
         kernel = self.weight.reshape(self.num_filter, 1, taps)
         out = F.conv1d(F.pad(series, (taps - 1, 0)), kernel)  # (N * neurons, F, T)
-        out = out.reshape(batch, -1, self.num_filter, num_steps).transpose(1, 2)  # (N, F, neurons, T)
-        return out.reshape(batch, -1, *input.shape[2:]) * self.sampling_time
+        neurons = math.prod(input.shape[1:-1])
+        out = out.reshape(batch, neurons, self.num_filter, num_steps).transpose(1, 2)  # (N, F, neurons, T)
+        return out.reshape(batch, self.num_filter * input.shape[1], *input.shape[2:]) * self.sampling_time
 
     def extra_repr(self) -> str:
         return f"num_filter={self.num_filter}, taps={self.filter_length}, sampling_time={self.sampling_time}"

@@ -12,9 +12,12 @@ The role of each tensor argument follows from its name in the op schema (docs/ba
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import torch
+
+from .._select import BackendSelectionError
 
 _FLOATS = (torch.float32, torch.float64)
 
@@ -73,11 +76,24 @@ def check_arguments(kernel: str, roles: tuple[tuple[int, str, str], ...], args: 
             raise RuntimeError(f"{op}: {name} must have dtype {like.dtype}, got {x.dtype}")
 
 
+#: ``SLAYER_CPU_ISA`` lowers the kernels' instruction set per call (csrc/isa.h); unset or empty: the best one
+ISA_ENV = "SLAYER_CPU_ISA"
+ISA_CHOICES = ("baseline", "avx2", "avx512")
+
+
+def check_isa_setting() -> None:
+    """Raise if ``SLAYER_CPU_ISA`` holds an unknown value (the C++ side would silently read it as avx512)."""
+    wanted = os.environ.get(ISA_ENV, "")
+    if wanted and wanted not in ISA_CHOICES:
+        raise BackendSelectionError(f"{ISA_ENV}={wanted!r} is not one of {', '.join(ISA_CHOICES)} (or unset)")
+
+
 def checked(kernel: str, op) -> Callable:
     """``op`` (a ``torch.ops.slayer_cpu`` overload) behind :func:`check_arguments`."""
     roles = tensor_roles(op)
 
     def call(*args):
+        check_isa_setting()
         check_arguments(kernel, roles, args)
         return op(*args)
 

@@ -14,9 +14,11 @@ functions copy their input into neuron-contiguous storage on every device (``_la
 States and parameter gradients are contiguous.
 
 One module per op family, each registering its ops at import (``_layout`` holds the shared helpers);
-importing this package registers them all.
+importing this package registers them all. Their kernels import ``torch._dynamo`` only once something else
+has (``_lazy_dynamo``): that import was most of a warm process's first call.
 """
 
+from ._lazy_dynamo import defer_dynamo_import
 from .adaptive_resonator import adaptive_resonator_op as adaptive_resonator_op
 from .adaptive_threshold import adaptive_phase_threshold_op as adaptive_phase_threshold_op
 from .adaptive_threshold import adaptive_threshold_backward_op as adaptive_threshold_backward_op
@@ -44,3 +46,6 @@ __all__ = [
     "resonator_backward_op",
     "resonator_op",
 ]
+
+for _name in __all__:
+    defer_dynamo_import(globals()[_name])

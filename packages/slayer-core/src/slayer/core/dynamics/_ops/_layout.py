@@ -62,7 +62,12 @@ def _neuron_major_kernel(device_type: str):
 
 
 def _flat_state(state: Tensor) -> Tensor:
-    return state.reshape(state.shape[0], -1).contiguous() if state.dim() > 1 else state.reshape(-1, 1)
+    # the neuron count spelled out: ``-1`` is ambiguous for an empty batch (N = 0)
+    return (
+        state.reshape(state.shape[0], math.prod(state.shape[1:])).contiguous()
+        if state.dim() > 1
+        else state.reshape(-1, 1)
+    )
 
 
 def _flat_param(param: Tensor) -> Tensor:

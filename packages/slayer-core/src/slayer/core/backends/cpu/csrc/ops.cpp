@@ -503,14 +503,19 @@ __attribute__((target("avx2"))) void transpose_8x8(const uint32_t* src, int64_t 
 }
 #endif
 
-// Copy an (N, M, T) series of any strides into neuron-contiguous storage in tiles of kTile x kTile
+// Copy an (N, M, T) series of any strides into neuron-contiguous storage in tiles of kTileM x kTileT
 // (neurons x steps): the source rows of a tile stay in cache while the destination is written row by row.
 // torch's own copy of a transposed view walks one side with a large stride and is 5-15x slower here.
 // Time-contiguous 4-byte series (float32 N C T, the common case) move in 8 x 8 AVX2 blocks where the CPU has it.
+// Short, wide tiles: a tile writes kTileT destination rows M elements apart, and with 32 x 32 tiles and a
+// power-of-two M those rows fell into the same cache sets. A tile reads kTileM rows a row apart, which the
+// hardware prefetchers do not follow, so a time-contiguous source's next tile is prefetched by hand. Float32,
+// 1 thread, source in cache / not: 32 x 512 x 100 0.70 / 0.88 ms with 32 x 32 tiles, 0.16 / 0.6 ms now;
+// 16 x 1024 x 300 16 / 7.2 ms -> 1.8 / 1.6-2.3 ms (the cold-source figures under load from other jobs).
 template <typename E>
 void transpose_tiles(const E* src, E* dst, int64_t N, int64_t M, int64_t T, int64_t sn, int64_t sm, int64_t st) {
-  constexpr int64_t kTile = 32;
-  const int64_t m_tiles = (M + kTile - 1) / kTile, t_tiles = (T + kTile - 1) / kTile;
+  constexpr int64_t kTileM = 256, kTileT = 8;
+  const int64_t m_tiles = (M + kTileM - 1) / kTileM, t_tiles = (T + kTileT - 1) / kTileT;
   const int64_t per_sample = m_tiles * t_tiles;
 #if SLAYER_ISA_DISPATCH
   const bool blocks = sizeof(E) == 4 && st == 1 && selected_isa() != Isa::kBaseline;
@@ -519,11 +524,15 @@ void transpose_tiles(const E* src, E* dst, int64_t N, int64_t M, int64_t T, int6
 #endif
   at::parallel_for(0, N * per_sample, 16, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const int64_t n = i / per_sample, m0 = (i % per_sample) / t_tiles * kTile, t0 = i % t_tiles * kTile;
-      const int64_t m1 = std::min(M, m0 + kTile), t1 = std::min(T, t0 + kTile);
+      const int64_t n = i / per_sample, m0 = (i % per_sample) / t_tiles * kTileM, t0 = i % t_tiles * kTileT;
+      const int64_t m1 = std::min(M, m0 + kTileM), t1 = std::min(T, t0 + kTileT);
       const E* s = src + n * sn;
       E* d = dst + n * T * M;
       int64_t m_done = m0, t_done = t0;  // the 8 x 8 blocks cover [m0, m_done) x [t0, t_done)
+      if (st == 1 && t1 < T) {  // the lines of the tile after the next one (same neurons, later steps)
+        const E* next = s + std::min(t1 + kTileT, T - 1);
+        for (int64_t m = m0; m < m1; ++m) __builtin_prefetch(next + m * sm, 0, 3);
+      }
 #if SLAYER_ISA_DISPATCH
       if constexpr (sizeof(E) == 4) {
         if (blocks) {
