@@ -30,6 +30,21 @@ class Measurement:
     notes: dict = field(default_factory=dict)
 
 
+class HeavisideFastSigmoid(torch.autograd.Function):
+    """Spike ``v >= 0`` with the fast-sigmoid surrogate gradient ``1 / (1 + 10 |v|)^2``: the plain PyTorch loops'
+    spike function."""
+
+    @staticmethod
+    def forward(ctx, v):
+        ctx.save_for_backward(v)
+        return (v >= 0).to(v.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (v,) = ctx.saved_tensors
+        return grad / (1 + 10 * v.abs()) ** 2
+
+
 def median_ms(fn: Callable[[], object], repeats: int, warmup: int = 2, best: bool = False) -> float:
     """Median ms of ``repeats`` calls after ``warmup``; ``best``: the fastest call (a machine shared with other
     jobs slows some calls several-fold, the fastest one least)."""

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import Measurement, markdown_table, measure
+from _harness import HeavisideFastSigmoid, Measurement, markdown_table, measure
 
 N, C = 32, 512
 THRESHOLD, CURRENT_DECAY, VOLTAGE_DECAY = 1.0, 0.25, 0.03  # slayer units; peers get the matching floats
@@ -115,18 +115,6 @@ def bare_matmul(t: int) -> Factory:
     return make
 
 
-class _HeavisideFastSigmoid(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, v):
-        ctx.save_for_backward(v)
-        return (v >= 0).to(v.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (v,) = ctx.saved_tensors
-        return grad / (1 + 10 * v.abs()) ** 2
-
-
 def plain_loop(t: int, dense: bool = False) -> Factory:
     """The CUBA equations in float, one PyTorch op per step (what a user writes without a library)."""
 
@@ -142,7 +130,7 @@ def plain_loop(t: int, dense: bool = False) -> Factory:
             for step in range(t):
                 i = keep_i * i + drive[step]
                 v = keep_v * v + i
-                s = _HeavisideFastSigmoid.apply(v - THRESHOLD)
+                s = HeavisideFastSigmoid.apply(v - THRESHOLD)
                 v = v * (1 - s)
                 spikes.append(s)
             return torch.stack(spikes)

@@ -23,6 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 _LINK = re.compile(r"(?<!!)\[(?P<text>[^\]]*)\]\((?P<target>[^)\s#]*)(?P<anchor>#[^)\s]*)?\)")
+_IMAGE = re.compile(r"!\[(?P<text>[^\]]*)\]\((?P<target>[^)\s]+)\)")
+#: pictures the pages show (README.md's main-job raster); staged as the site's images/
+IMAGES = ROOT / "docs" / "images"
 
 
 def staged_pages() -> dict[Path, Path]:
@@ -48,6 +51,19 @@ def rewrite_links(text: str, source: Path, target: Path, pages: dict[Path, Path]
         return f"{match['text']} (`{resolved.relative_to(ROOT).as_posix()}`)"
 
     return _LINK.sub(replace, text)
+
+
+def rewrite_images(text: str, source: Path, target: Path) -> str:
+    """Point a page's pictures from ``docs/images`` at the staged ``images/`` folder."""
+
+    def replace(match: re.Match) -> str:
+        resolved = (source.parent / match["target"]).resolve()
+        if resolved.parent != IMAGES:
+            return match[0]
+        relative = os.path.relpath(Path("images") / resolved.name, target.parent)
+        return f"![{match['text']}]({Path(relative).as_posix()})"
+
+    return _IMAGE.sub(replace, text)
 
 
 def tutorial_pictures(out: Path) -> str:
@@ -93,11 +109,13 @@ def stage(out: Path, pictures: bool = True) -> None:
     merged_sources(out.parent / "site-python")
     pages = staged_pages()
     for source, target in pages.items():
-        text = rewrite_links(source.read_text(), source, target, pages)
+        text = rewrite_images(rewrite_links(source.read_text(), source, target, pages), source, target)
         if pictures and source == ROOT / "tutorials" / "neuron_dynamics" / "README.md":
             text += tutorial_pictures(out)
         (out / target).parent.mkdir(parents=True, exist_ok=True)
         (out / target).write_text(text)
+    if IMAGES.is_dir():
+        shutil.copytree(IMAGES, out / "images")
     (out / "api").mkdir(parents=True, exist_ok=True)
     for dist in sorted((ROOT / "packages").glob("*/src/slayer")):
         dist = dist.parents[1]
