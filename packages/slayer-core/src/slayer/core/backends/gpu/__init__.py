@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping
 
 import torch
 
+from ...submodules import lazy_submodules
 from .._backend import KERNEL_NAMES, Backend
 from ._mode import INTERPRET_ENV, interpret_requested, interpreting, triton_installed
 
@@ -140,3 +141,7 @@ class GpuBackend(Backend):
 
     def kernels(self) -> Mapping[str, Callable]:
         return self._kernels
+
+
+# the kernel modules (they import triton) stay unimported until a kernel launches or a user touches one
+__getattr__ = lazy_submodules(__name__, set(KERNEL_MODULES.values()))
