@@ -34,8 +34,9 @@ class Block(torch.nn.Module):
 
     Class attributes: ``name`` (the registry name, e.g. ``"Dense"``), ``hdf5_type`` (the netx layer
     type), ``needs_neuron`` (False for Flatten, Average, TimeDecimation) and ``neuron_class`` (set by the
-    family). Attributes: ``neuron``, ``delay`` (``slayer.axon.Delay`` or ``None``), ``delay_shift``,
-    ``count_log``. Blocks never modify the ``neuron_params`` dict they are given.
+    family). Attributes: ``neuron`` (absent on Flatten, Average and TimeDecimation, as in lava-dl), ``delay``
+    (``slayer.axon.Delay`` or ``None``), ``delay_shift``, ``count_log``.
+    Blocks never modify the ``neuron_params`` dict they are given.
     """
 
     name: ClassVar[str]
@@ -50,7 +51,8 @@ class Block(torch.nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        self.neuron: Neuron | None = None
+        if self.needs_neuron:  # shape-only blocks have no `neuron` at all: lava-dl code tests hasattr(b, "neuron")
+            self.neuron: Neuron | None = None
         self.delay: Delay | None = None
         self.delay_shift = False
         self.count_log = False
@@ -110,7 +112,12 @@ class Block(torch.nn.Module):
 
     @property
     def _persistent(self) -> bool:
-        return self.neuron is not None and bool(getattr(self.neuron, "persistent_state", False))
+        return bool(getattr(self._neuron, "persistent_state", False))
+
+    @property
+    def _neuron(self) -> Neuron | None:
+        """The block's neuron, or None (no neuron_params, or a shape-only block without the attribute)."""
+        return getattr(self, "neuron", None)
 
     def _emit(self, output: Tensor) -> Tensor | tuple[Tensor, Tensor | None]:
         """The neuron's output after the propagation and axonal delays, with ``count_log``'s event rate."""
@@ -133,8 +140,8 @@ class Block(torch.nn.Module):
 
     def reset_state(self) -> None:
         """Forget every state carried between calls (neuron states, delay histories)."""
-        if self.neuron is not None:
-            self.neuron.reset_state()
+        if self._neuron is not None:
+            self._neuron.reset_state()
         self._step_history = self._delay_history = None
 
     @property
@@ -181,7 +188,7 @@ class Block(torch.nn.Module):
             "arguments": _params.dumps(self._arguments),
             "delay_shift": self.delay_shift,
         }
-        if self.neuron is not None:
+        if self._neuron is not None:
             description["neuron_params"] = _params.dumps(self._neuron_params or {})
             description["neuron_state"] = _params.dumps(dict(self.neuron.state_dict()))
 
@@ -203,7 +210,7 @@ class Block(torch.nn.Module):
             raise reader.error(None, f"cannot rebuild {cls.__module__}.{cls.__qualname__}: {exc}") from exc
         if description is not None and "delay_shift" in description:
             block.delay_shift = bool(description["delay_shift"])
-        if block.neuron is not None and description is not None and "neuron_state" in description:
+        if block._neuron is not None and description is not None and "neuron_state" in description:
             block.neuron.load_state_dict(_params.loads(description["neuron_state"]))
         block._load_hdf5(reader)
         return block
