@@ -31,33 +31,24 @@ Threshold gradient (not in lava-dl; for tensor θ requiring grad, summed to θ's
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
+from slayer.core.backends import BackendSelectionError, select_kernel
+from slayer.core.backends import reference as reference_kernels
+
 from ._checks import align_threshold, broadcasts_to, check_state, check_surrogate_constants
 from ._context import save_spike_inputs, saved_spike_inputs
-from .surrogate import graded_density, laplace_density
+from .surrogate import laplace_density
 
 __all__ = ["Spike", "phase_spike"]
 
 
-def _upward_crossing(imag: Tensor, imag_last: Tensor | None) -> Tensor:
-    """``im[t-1] < 0 <= im[t]`` for every ``t`` (``im[-1] = imag_last``, zeros when ``None``), laid out like
-    ``imag``: slices of it rather than a concatenated delayed copy (a time-last ``cat`` of a neuron-contiguous
-    series is a slow transposing copy)."""
-    crossing = torch.empty_like(imag, dtype=torch.bool)
-    if imag.shape[-1] == 0:
-        return crossing
-    crossing[..., 1:] = (imag[..., :-1] < 0) & (imag[..., 1:] >= 0)
-    if imag_last is None:
-        crossing[..., 0] = False  # im[-1] = 0 is not < 0
-    else:
-        crossing[..., 0] = (imag_last.expand(imag.shape[:-1]) < 0) & (imag[..., 0] >= 0)
-    return crossing
-
-
 class _PhaseSpikeFunction(torch.autograd.Function):
-    """``(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale) -> spikes``."""
+    """``(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale) -> spikes``: the general path
+    (tensor thresholds, constants or dtypes the kernels do not take, ``torch.compile``), elementwise PyTorch."""
 
     @staticmethod
     def forward(
@@ -70,8 +61,7 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         graded: bool,
         scale: float | Tensor,
     ) -> Tensor:
-        fired = ((real >= threshold) & _upward_crossing(imag, imag_last)).to(real.dtype)
-        return fired * (real / scale) if graded else fired
+        return reference_kernels.phase_spike_forward(real, imag, imag_last, threshold, graded, scale)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -82,22 +72,80 @@ class _PhaseSpikeFunction(torch.autograd.Function):
     def backward(ctx, grad_spikes: Tensor):
         (real, imag), threshold = saved_spike_inputs(ctx)
         a, scale_rho = ctx.tau_rho, ctx.scale_rho
-        distance = real - threshold
-        laplace_re = laplace_density(distance, a)
-        delta_re = graded_density(distance, a) if ctx.graded else laplace_re
-        delta_im = laplace_density(imag, a)
-        grad_real = grad_imag = grad_threshold = None
-        if ctx.needs_input_grad[0]:
-            grad_real = grad_spikes * (scale_rho * delta_re * delta_im)
-        if ctx.needs_input_grad[1]:
-            step_re = 0.5 * (1 + torch.sign(distance) * (1 - 2 * a * delta_re))
-            grad_imag = grad_spikes * (-(scale_rho / a) * torch.sign(imag) * delta_im * step_re)
+        grad_real, grad_imag = reference_kernels.phase_spike_backward(
+            grad_spikes, real, imag, threshold, a, scale_rho, ctx.graded, *ctx.needs_input_grad[:2]
+        )
+        grad_threshold = None
         if ctx.threshold_is_tensor and ctx.needs_input_grad[2]:
-            d_theta = -scale_rho * laplace_re * delta_im
+            d_theta = -scale_rho * laplace_density(real - threshold, a) * laplace_density(imag, a)
             if ctx.graded:
                 d_theta = d_theta * (real / ctx.scale)
             grad_threshold = (grad_spikes * d_theta).sum_to_size(threshold.shape)
+        grad_real = grad_real if ctx.needs_input_grad[0] else None
+        grad_imag = grad_imag if ctx.needs_input_grad[1] else None
         return grad_real, grad_imag, grad_threshold, None, None, None, None, None
+
+
+def _kernel(op: str, x: Tensor):
+    """The selected backend's phase-spike kernel for ``x`` (the reference one where no backend has it)."""
+    try:
+        return select_kernel(op, x.device.type)
+    except BackendSelectionError:
+        return reference_kernels.KERNELS[op]
+
+
+class _PhaseSpikeKernel(torch.autograd.Function):
+    """The fast path: ``(real, imag, imag_state, threshold, tau_rho, scale_rho, graded, scale) -> spikes`` on
+    ``(N, M, T)`` series with plain-number constants, through the backend's ``phase_spike_*`` kernels (one
+    pass over the series each way on the ``cpu`` backend)."""
+
+    @staticmethod
+    def forward(ctx, real, imag, imag_state, threshold, tau_rho, scale_rho, graded, scale):
+        ctx.save_for_backward(real, imag)
+        ctx.constants = (threshold, tau_rho, scale_rho, graded)
+        return _kernel("phase_spike_forward", real)(real, imag, imag_state, threshold, graded, scale)
+
+    @staticmethod
+    def backward(ctx, grad_spikes):
+        real, imag = ctx.saved_tensors
+        threshold, tau_rho, scale_rho, graded = ctx.constants
+        wanted = ctx.needs_input_grad[:2]
+        if grad_spikes.stride() != real.stride():  # e.g. the expanded ones of .sum().backward(): one copy in
+            grad_spikes = torch.empty_like(real).copy_(grad_spikes)  # the series' layout keeps the kernel unit-stride
+        grad_real, grad_imag = _kernel("phase_spike_backward", real)(
+            grad_spikes.to(real.dtype), real, imag, threshold, tau_rho, scale_rho, graded, *wanted
+        )
+        return (grad_real if wanted[0] else None, grad_imag if wanted[1] else None, *([None] * 6))
+
+
+def _plain_number(value: float | Tensor) -> bool:
+    return not isinstance(value, Tensor) or (value.numel() == 1 and not value.requires_grad)
+
+
+def _kernel_applies(real: Tensor, threshold, tau_rho, scale_rho, scale) -> bool:
+    """Whether the ``phase_spike_*`` kernels compute this call: float32/float64 series with a time axis,
+    plain-number constants (a learnable or per-channel threshold takes the general path), not traced by
+    ``torch.compile`` (the kernels are opaque to it)."""
+    return (
+        real.dtype in (torch.float32, torch.float64)
+        and real.ndim >= 2
+        and all(_plain_number(value) for value in (threshold, tau_rho, scale_rho, scale))
+        and not torch.compiler.is_compiling()
+    )
+
+
+def _phase_spike_kernel(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale) -> Tensor:
+    """:func:`phase_spike` through the kernels: ``(N, *S, T)`` viewed as ``(N, M, T)`` (a view for time-last
+    and neuron-contiguous layouts)."""
+    batch, steps, neurons = real.shape[0], real.shape[-1], math.prod(real.shape[1:-1])
+    series = [x.reshape(batch, neurons, steps) for x in (real, imag)]
+    if imag_last is None:
+        imag_state = real.new_zeros(()).expand(batch, neurons)
+    else:
+        imag_state = imag_last.expand(real.shape[:-1]).reshape(batch, neurons)
+    constants = [float(value) for value in (threshold, tau_rho, scale_rho)]
+    output = _PhaseSpikeKernel.apply(*series, imag_state, *constants, bool(graded), float(scale))
+    return output.reshape(real.shape)
 
 
 def _align_imag_last(imag_last: Tensor | float | None, real: Tensor) -> Tensor | None:
@@ -156,6 +204,8 @@ def phase_spike(
     check_surrogate_constants(tau_rho, scale_rho, scale)
     threshold = align_threshold(threshold, real)
     imag_last = _align_imag_last(imag_last, real)
+    if _kernel_applies(real, threshold, tau_rho, scale_rho, scale):
+        return _phase_spike_kernel(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale)
     return _PhaseSpikeFunction.apply(real, imag, threshold, imag_last, tau_rho, scale_rho, bool(graded), scale)
 
 

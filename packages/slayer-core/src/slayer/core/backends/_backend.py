@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 
-#: Kernels of the fixed-point dynamics and of the sigma-delta encoder (signatures in docs/backends.md). A
+#: Kernels of the fixed-point dynamics, the sigma-delta encoder and the phase spike (signatures in docs/backends.md). A
 #: backend may implement any subset; ops it lacks run on the next backend in automatic selection.
 KERNEL_NAMES: tuple[str, ...] = (
     "leaky_integrator_forward",
@@ -23,6 +23,8 @@ KERNEL_NAMES: tuple[str, ...] = (
     "neuron_major",
     "delta_forward",
     "delta_backward",
+    "phase_spike_forward",
+    "phase_spike_backward",
 )
 
 

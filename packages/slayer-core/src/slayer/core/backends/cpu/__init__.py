@@ -48,6 +48,8 @@ KERNEL_OPS: tuple[str, ...] = (
     "neuron_major",
     "delta_forward",  # csrc/delta.cpp
     "delta_backward",
+    "phase_spike_forward",  # csrc/phase_spike.cpp
+    "phase_spike_backward",
 )
 
 

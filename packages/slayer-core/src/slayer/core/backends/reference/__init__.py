@@ -26,6 +26,8 @@ from .delta import delta_backward as delta_backward
 from .delta import delta_forward as delta_forward
 from .leaky_integrator import leaky_integrator_backward as leaky_integrator_backward
 from .leaky_integrator import leaky_integrator_forward as leaky_integrator_forward
+from .phase_spike import phase_spike_backward as phase_spike_backward
+from .phase_spike import phase_spike_forward as phase_spike_forward
 from .resonator import resonator_backward as resonator_backward
 from .resonator import resonator_forward as resonator_forward
 
@@ -45,6 +47,8 @@ KERNELS: dict[str, Callable] = {
     "neuron_major": neuron_major,
     "delta_forward": delta_forward,
     "delta_backward": delta_backward,
+    "phase_spike_forward": phase_spike_forward,
+    "phase_spike_backward": phase_spike_backward,
 }
 
 

@@ -1,0 +1,109 @@
+"""The phase-spike kernels (``phase_spike_forward``/``phase_spike_backward``, resonate-and-fire models): the cpu
+kernel equals the reference bit for bit (forward) and to rounding (backward) in both layouts, every
+instruction set and with NaNs; the reference equals the definition written out per element here; and
+``phase_spike`` gives the same spikes and gradients through the kernels as through its general path."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+
+from slayer.core.backends import reference as ref
+from slayer.core.backends.cpu import CpuBackend, CpuBuildWarning
+from slayer.spike.complex import phase_spike
+
+N, M, T = 3, 70, 19  # M > the 64-neuron block
+CASES = [(layout, dtype) for layout in ("ntc", "nct") for dtype in (torch.float32, torch.float64)]
+
+
+@pytest.fixture(scope="module")
+def cpu():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CpuBuildWarning)
+        return CpuBackend().kernels()
+
+
+def series(layout: str, dtype: torch.dtype, gen: torch.Generator, scale: float) -> torch.Tensor:
+    values = torch.randn(N, T, M, generator=gen, dtype=dtype) * scale
+    return values.transpose(1, 2) if layout == "ntc" else values.transpose(1, 2).contiguous()
+
+
+def arguments(layout: str, dtype: torch.dtype, seed: int = 0):
+    gen = torch.Generator().manual_seed(seed)
+    real, imag, grad = series(layout, dtype, gen, 0.6), series(layout, dtype, gen, 0.3), series(layout, dtype, gen, 1)
+    real[0, 1, 4] = imag[1, 2, 6] = float("nan")  # NaN stays in its neuron and step
+    imag_state = torch.randn(N, M, generator=gen, dtype=dtype) * 0.3
+    return real, imag, imag_state, grad
+
+
+def test_reference_forward_is_the_definition():
+    real, imag, imag_state, _ = arguments("nct", torch.float64)
+    for graded in (False, True):
+        spikes = ref.phase_spike_forward(real, imag, imag_state, 0.2, graded, 4.0)
+        for n, m, t in [(0, 0, 0), (1, 5, 3), (2, 69, 18), (0, 1, 4)] + [tuple(i) for i in spikes.nonzero()[:20]]:
+            previous = imag_state[n, m] if t == 0 else imag[n, m, t - 1]
+            fired = bool(real[n, m, t] >= 0.2 and previous < 0 <= imag[n, m, t])
+            expected = (real[n, m, t] / 4.0 if fired else real[n, m, t] * 0) if graded else float(fired)
+            assert spikes[n, m, t].item() == pytest.approx(float(expected), nan_ok=True), (graded, n, m, t)
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("isa", ["baseline", "avx2", ""])
+def test_cpu_forward_equals_reference_bit_for_bit(cpu, layout, dtype, isa, monkeypatch):
+    monkeypatch.setenv("SLAYER_CPU_ISA", isa)
+    real, imag, imag_state, _ = arguments(layout, dtype)
+    for graded in (False, True):
+        for state in (imag_state, torch.zeros(()).to(dtype).expand(N, M)):
+            got = cpu["phase_spike_forward"](real, imag, state, 0.2, graded, 3.0)
+            want = ref.phase_spike_forward(real, imag, state, 0.2, graded, 3.0)
+            torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
+            assert got.stride() == real.stride()  # laid out like the input
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("isa", ["baseline", ""])
+def test_cpu_backward_equals_reference_to_rounding(cpu, layout, dtype, isa, monkeypatch):
+    monkeypatch.setenv("SLAYER_CPU_ISA", isa)
+    real, imag, _, grad = arguments(layout, dtype)
+    tolerance = {"rtol": 2e-6, "atol": 1e-30} if dtype == torch.float32 else {"rtol": 1e-12, "atol": 1e-300}
+    for graded in (False, True):
+        got = cpu["phase_spike_backward"](grad, real, imag, 0.2, 0.5, 1.5, graded, True, True)
+        want = ref.phase_spike_backward(grad, real, imag, 0.2, 0.5, 1.5, graded, True, True)
+        for g, w in zip(got, want):
+            torch.testing.assert_close(g, w, equal_nan=True, **tolerance)
+        only_imag = cpu["phase_spike_backward"](grad, real, imag, 0.2, 0.5, 1.5, graded, False, True)
+        assert only_imag[0].numel() == 0
+        torch.testing.assert_close(only_imag[1], got[1], rtol=0, atol=0, equal_nan=True)
+
+
+def test_cpu_kernels_name_bad_arguments(cpu):
+    real, imag, imag_state, grad = arguments("ntc", torch.float32)
+    with pytest.raises(RuntimeError, match="imag must have shape"):
+        cpu["phase_spike_forward"](real, imag[:, :5], imag_state, 0.2, False, 1.0)
+    with pytest.raises(RuntimeError, match="imag_state must have shape"):
+        cpu["phase_spike_forward"](real, imag, imag_state[:, :5], 0.2, False, 1.0)
+    with pytest.raises(RuntimeError, match="real must have dtype torch.float64"):
+        cpu["phase_spike_backward"](grad.double(), real, imag, 0.2, 0.5, 1.0, False, True, True)
+
+
+@pytest.mark.parametrize("graded", [False, True])
+@pytest.mark.parametrize("imag_last", [None, 0.1, "tensor"])
+def test_phase_spike_through_the_kernels_equals_the_general_path(graded, imag_last):
+    # a float threshold takes the kernels, the same value as a tensor the elementwise general path
+    real, imag, imag_state, grad = arguments("ntc", torch.float64, seed=1)
+    real, imag = real.nan_to_num(), imag.nan_to_num()
+    last = imag_state if imag_last == "tensor" else imag_last
+
+    def run(threshold):
+        re, im = real.clone().requires_grad_(), imag.clone().requires_grad_()
+        spikes = phase_spike(re, im, threshold, 0.5, 1.5, graded, last, 2.0)
+        spikes.backward(grad)
+        return spikes, re.grad, im.grad
+
+    fast, general = run(0.2), run(torch.tensor(0.2, dtype=torch.float64))
+    assert fast[0].sum() > 0
+    torch.testing.assert_close(fast[0], general[0], rtol=0, atol=0)
+    for got, want in zip(fast[1:], general[1:]):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-300)
