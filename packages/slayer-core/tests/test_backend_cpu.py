@@ -454,7 +454,7 @@ def valid_arguments(op) -> list:
     roles = {position: role for position, _, role in _arguments.tensor_roles(op)}
     make = {
         "series": lambda: torch.zeros(N, M, T),
-        "grad_voltage": lambda: torch.zeros(N, M, T),
+        "optional_series": lambda: torch.zeros(N, M, T),
         "events": lambda: torch.zeros(N, M, T, dtype=torch.bool),
         "parameter": lambda: torch.zeros(M),
         "plane": lambda: torch.zeros(N, M),

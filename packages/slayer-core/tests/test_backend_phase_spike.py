@@ -12,9 +12,11 @@ import torch
 
 from slayer.core.backends import reference as ref
 from slayer.core.backends.cpu import CpuBackend, CpuBuildWarning
+from slayer.spike import complex as complex_spike
 from slayer.spike.complex import phase_spike
 
 N, M, T = 3, 70, 19  # M > the 64-neuron block
+NONE = torch.empty(0)  # no per-element threshold series: the scalar threshold
 CASES = [(layout, dtype) for layout in ("ntc", "nct") for dtype in (torch.float32, torch.float64)]
 
 
@@ -38,10 +40,16 @@ def arguments(layout: str, dtype: torch.dtype, seed: int = 0):
     return real, imag, imag_state, grad
 
 
+def threshold_series(real: torch.Tensor) -> torch.Tensor:
+    """A per-element threshold laid out like ``real`` (as adrf's θ[t] + r[t] is)."""
+    gen = torch.Generator().manual_seed(5)
+    return (torch.rand(real.shape, generator=gen, dtype=real.dtype) * 0.4).as_strided(real.shape, real.stride())
+
+
 def test_reference_forward_is_the_definition():
     real, imag, imag_state, _ = arguments("nct", torch.float64)
     for graded in (False, True):
-        spikes = ref.phase_spike_forward(real, imag, imag_state, 0.2, graded, 4.0)
+        spikes = ref.phase_spike_forward(real, imag, imag_state, NONE, 0.2, graded, 4.0)
         for n, m, t in [(0, 0, 0), (1, 5, 3), (2, 69, 18), (0, 1, 4)] + [tuple(i) for i in spikes.nonzero()[:20]]:
             previous = imag_state[n, m] if t == 0 else imag[n, m, t - 1]
             fired = bool(real[n, m, t] >= 0.2 and previous < 0 <= imag[n, m, t])
@@ -54,12 +62,13 @@ def test_reference_forward_is_the_definition():
 def test_cpu_forward_equals_reference_bit_for_bit(cpu, layout, dtype, isa, monkeypatch):
     monkeypatch.setenv("SLAYER_CPU_ISA", isa)
     real, imag, imag_state, _ = arguments(layout, dtype)
-    for graded in (False, True):
-        for state in (imag_state, torch.zeros(()).to(dtype).expand(N, M)):
-            got = cpu["phase_spike_forward"](real, imag, state, 0.2, graded, 3.0)
-            want = ref.phase_spike_forward(real, imag, state, 0.2, graded, 3.0)
-            torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
-            assert got.stride() == real.stride()  # laid out like the input
+    theta = threshold_series(real)
+    for graded, state, series in [(g, s, t) for g in (False, True) for s in (imag_state, None) for t in (NONE, theta)]:
+        state = torch.zeros(()).to(dtype).expand(N, M) if state is None else state
+        got = cpu["phase_spike_forward"](real, imag, state, series.to(dtype), 0.2, graded, 3.0)
+        want = ref.phase_spike_forward(real, imag, state, series.to(dtype), 0.2, graded, 3.0)
+        torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
+        assert got.stride() == real.stride()  # laid out like the input
 
 
 @pytest.mark.parametrize(("layout", "dtype"), CASES)
@@ -68,12 +77,13 @@ def test_cpu_backward_equals_reference_to_rounding(cpu, layout, dtype, isa, monk
     monkeypatch.setenv("SLAYER_CPU_ISA", isa)
     real, imag, _, grad = arguments(layout, dtype)
     tolerance = {"rtol": 2e-6, "atol": 1e-30} if dtype == torch.float32 else {"rtol": 1e-12, "atol": 1e-300}
-    for graded in (False, True):
-        got = cpu["phase_spike_backward"](grad, real, imag, 0.2, 0.5, 1.5, graded, True, True)
-        want = ref.phase_spike_backward(grad, real, imag, 0.2, 0.5, 1.5, graded, True, True)
+    theta = threshold_series(real)
+    for graded, series in [(g, t.to(dtype)) for g in (False, True) for t in (NONE, theta)]:
+        got = cpu["phase_spike_backward"](grad, real, imag, series, 0.2, 0.5, 1.5, graded, True, True)
+        want = ref.phase_spike_backward(grad, real, imag, series, 0.2, 0.5, 1.5, graded, True, True)
         for g, w in zip(got, want):
             torch.testing.assert_close(g, w, equal_nan=True, **tolerance)
-        only_imag = cpu["phase_spike_backward"](grad, real, imag, 0.2, 0.5, 1.5, graded, False, True)
+        only_imag = cpu["phase_spike_backward"](grad, real, imag, series, 0.2, 0.5, 1.5, graded, False, True)
         assert only_imag[0].numel() == 0
         torch.testing.assert_close(only_imag[1], got[1], rtol=0, atol=0, equal_nan=True)
 
@@ -81,29 +91,47 @@ def test_cpu_backward_equals_reference_to_rounding(cpu, layout, dtype, isa, monk
 def test_cpu_kernels_name_bad_arguments(cpu):
     real, imag, imag_state, grad = arguments("ntc", torch.float32)
     with pytest.raises(RuntimeError, match="imag must have shape"):
-        cpu["phase_spike_forward"](real, imag[:, :5], imag_state, 0.2, False, 1.0)
+        cpu["phase_spike_forward"](real, imag[:, :5], imag_state, NONE, 0.2, False, 1.0)
     with pytest.raises(RuntimeError, match="imag_state must have shape"):
-        cpu["phase_spike_forward"](real, imag, imag_state[:, :5], 0.2, False, 1.0)
+        cpu["phase_spike_forward"](real, imag, imag_state[:, :5], NONE, 0.2, False, 1.0)
+    with pytest.raises(RuntimeError, match="threshold_series must have shape"):
+        cpu["phase_spike_forward"](real, imag, imag_state, real[:, :5], 0.2, False, 1.0)
     with pytest.raises(RuntimeError, match="real must have dtype torch.float64"):
-        cpu["phase_spike_backward"](grad.double(), real, imag, 0.2, 0.5, 1.0, False, True, True)
+        cpu["phase_spike_backward"](grad.double(), real, imag, NONE, 0.2, 0.5, 1.0, False, True, True)
 
 
 @pytest.mark.parametrize("graded", [False, True])
 @pytest.mark.parametrize("imag_last", [None, 0.1, "tensor"])
-def test_phase_spike_through_the_kernels_equals_the_general_path(graded, imag_last):
-    # a float threshold takes the kernels, the same value as a tensor the elementwise general path
+@pytest.mark.parametrize("threshold", ["number", "series", "learnable series"])
+def test_phase_spike_through_the_kernels_equals_the_general_path(graded, imag_last, threshold, monkeypatch):
     real, imag, imag_state, grad = arguments("ntc", torch.float64, seed=1)
     real, imag = real.nan_to_num(), imag.nan_to_num()
     last = imag_state if imag_last == "tensor" else imag_last
+    theta = 0.2 if threshold == "number" else threshold_series(real)
 
-    def run(threshold):
+    def run():
         re, im = real.clone().requires_grad_(), imag.clone().requires_grad_()
-        spikes = phase_spike(re, im, threshold, 0.5, 1.5, graded, last, 2.0)
+        th = theta.clone().requires_grad_() if threshold == "learnable series" else theta
+        spikes = phase_spike(re, im, th, 0.5, 1.5, graded, last, 2.0)
         spikes.backward(grad)
-        return spikes, re.grad, im.grad
+        return spikes, re.grad, im.grad, th.grad if threshold == "learnable series" else None
 
-    fast, general = run(0.2), run(torch.tensor(0.2, dtype=torch.float64))
+    taken = []
+    monkeypatch.setattr(complex_spike, "_phase_spike_kernel", _recording(complex_spike._phase_spike_kernel, taken))
+    fast = run()
+    # a graded spike with a learnable threshold has no kernel (its threshold gradient is not -grad_real)
+    assert taken == ([] if graded and threshold == "learnable series" else [True])
+    monkeypatch.setattr(complex_spike, "_kernel_applies", lambda *args: False)
+    general = run()
     assert fast[0].sum() > 0
     torch.testing.assert_close(fast[0], general[0], rtol=0, atol=0)
     for got, want in zip(fast[1:], general[1:]):
         torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-300)
+
+
+def _recording(function, calls):
+    def wrapper(*args):
+        calls.append(True)
+        return function(*args)
+
+    return wrapper

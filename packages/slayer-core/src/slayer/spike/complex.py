@@ -48,7 +48,8 @@ __all__ = ["Spike", "phase_spike"]
 
 class _PhaseSpikeFunction(torch.autograd.Function):
     """``(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale) -> spikes``: the general path
-    (tensor thresholds, constants or dtypes the kernels do not take, ``torch.compile``), elementwise PyTorch."""
+    (broadcast or graded learnable thresholds, tensor constants, half precision, ``torch.compile``), elementwise
+    PyTorch."""
 
     @staticmethod
     def forward(
@@ -61,7 +62,7 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         graded: bool,
         scale: float | Tensor,
     ) -> Tensor:
-        return reference_kernels.phase_spike_forward(real, imag, imag_last, threshold, graded, scale)
+        return reference_kernels.phase_spike_forward(real, imag, imag_last, None, threshold, graded, scale)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -73,7 +74,7 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         (real, imag), threshold = saved_spike_inputs(ctx)
         a, scale_rho = ctx.tau_rho, ctx.scale_rho
         grad_real, grad_imag = reference_kernels.phase_spike_backward(
-            grad_spikes, real, imag, threshold, a, scale_rho, ctx.graded, *ctx.needs_input_grad[:2]
+            grad_spikes, real, imag, None, threshold, a, scale_rho, ctx.graded, *ctx.needs_input_grad[:2]
         )
         grad_threshold = None
         if ctx.threshold_is_tensor and ctx.needs_input_grad[2]:
@@ -94,42 +95,66 @@ def _kernel(op: str, x: Tensor):
         return reference_kernels.KERNELS[op]
 
 
+def _like(x: Tensor, layout: Tensor) -> Tensor:
+    """``x`` with ``layout``'s strides (one copy if they differ; e.g. the expanded ones of ``.sum().backward()``),
+    so that the kernels run their unit-stride loops."""
+    return x if x.stride() == layout.stride() else torch.empty_like(layout).copy_(x)
+
+
 class _PhaseSpikeKernel(torch.autograd.Function):
-    """The fast path: ``(real, imag, imag_state, threshold, tau_rho, scale_rho, graded, scale) -> spikes`` on
-    ``(N, M, T)`` series with plain-number constants, through the backend's ``phase_spike_*`` kernels (one
-    pass over the series each way on the ``cpu`` backend)."""
+    """The fast path on ``(N, M, T)`` series through the backend's ``phase_spike_*`` kernels (one pass over the
+    series each way on the ``cpu`` backend): ``(real, imag, imag_state, threshold_series, threshold, tau_rho,
+    scale_rho, graded, scale) -> spikes``, the threshold one number or a series (binary spikes when it needs a
+    gradient: then ``ds/dθ = -ds/dre``)."""
 
     @staticmethod
-    def forward(ctx, real, imag, imag_state, threshold, tau_rho, scale_rho, graded, scale):
-        ctx.save_for_backward(real, imag)
+    def forward(ctx, real, imag, imag_state, threshold_series, threshold, tau_rho, scale_rho, graded, scale):
+        ctx.save_for_backward(real, imag, threshold_series)
         ctx.constants = (threshold, tau_rho, scale_rho, graded)
-        return _kernel("phase_spike_forward", real)(real, imag, imag_state, threshold, graded, scale)
+        kernel = _kernel("phase_spike_forward", real)
+        return kernel(real, imag, imag_state, threshold_series, threshold, graded, scale)
 
     @staticmethod
     def backward(ctx, grad_spikes):
-        real, imag = ctx.saved_tensors
+        real, imag, threshold_series = ctx.saved_tensors
         threshold, tau_rho, scale_rho, graded = ctx.constants
-        wanted = ctx.needs_input_grad[:2]
-        if grad_spikes.stride() != real.stride():  # e.g. the expanded ones of .sum().backward(): one copy in
-            grad_spikes = torch.empty_like(real).copy_(grad_spikes)  # the series' layout keeps the kernel unit-stride
+        real_wanted, imag_wanted, _, threshold_wanted = ctx.needs_input_grad[:4]
         grad_real, grad_imag = _kernel("phase_spike_backward", real)(
-            grad_spikes.to(real.dtype), real, imag, threshold, tau_rho, scale_rho, graded, *wanted
+            _like(grad_spikes.to(real.dtype), real),
+            real,
+            imag,
+            threshold_series,
+            threshold,
+            tau_rho,
+            scale_rho,
+            graded,
+            real_wanted or threshold_wanted,
+            imag_wanted,
         )
-        return (grad_real if wanted[0] else None, grad_imag if wanted[1] else None, *([None] * 6))
+        grad_threshold = -grad_real if threshold_wanted else None
+        return (
+            grad_real if real_wanted else None,
+            grad_imag if imag_wanted else None,
+            None,
+            grad_threshold,
+            *([None] * 5),
+        )
 
 
 def _plain_number(value: float | Tensor) -> bool:
     return not isinstance(value, Tensor) or (value.numel() == 1 and not value.requires_grad)
 
 
-def _kernel_applies(real: Tensor, threshold, tau_rho, scale_rho, scale) -> bool:
-    """Whether the ``phase_spike_*`` kernels compute this call: float32/float64 series with a time axis,
-    plain-number constants (a learnable or per-channel threshold takes the general path), not traced by
-    ``torch.compile`` (the kernels are opaque to it)."""
+def _kernel_applies(real: Tensor, threshold, tau_rho, scale_rho, scale, graded: bool) -> bool:
+    """Whether the ``phase_spike_*`` kernels compute this call: float32/float64 series with a batch and a time
+    axis; a threshold that is a plain number or one per element (adrf's ``θ[t] + r[t]``; learnable only for
+    binary spikes); plain-number constants; not traced by ``torch.compile`` (the kernels are opaque to it)."""
+    per_element = isinstance(threshold, Tensor) and threshold.shape == real.shape
     return (
         real.dtype in (torch.float32, torch.float64)
         and real.ndim >= 2
-        and all(_plain_number(value) for value in (threshold, tau_rho, scale_rho, scale))
+        and (_plain_number(threshold) or (per_element and not (graded and threshold.requires_grad)))
+        and all(_plain_number(value) for value in (tau_rho, scale_rho, scale))
         and not torch.compiler.is_compiling()
     )
 
@@ -143,8 +168,12 @@ def _phase_spike_kernel(real, imag, threshold, imag_last, tau_rho, scale_rho, gr
         imag_state = real.new_zeros(()).expand(batch, neurons)
     else:
         imag_state = imag_last.expand(real.shape[:-1]).reshape(batch, neurons)
+    if isinstance(threshold, Tensor) and threshold.shape == real.shape:
+        threshold_series, threshold = threshold.reshape(batch, neurons, steps), 0.0
+    else:
+        threshold_series = real.new_empty(0)
     constants = [float(value) for value in (threshold, tau_rho, scale_rho)]
-    output = _PhaseSpikeKernel.apply(*series, imag_state, *constants, bool(graded), float(scale))
+    output = _PhaseSpikeKernel.apply(*series, imag_state, threshold_series, *constants, bool(graded), float(scale))
     return output.reshape(real.shape)
 
 
@@ -204,7 +233,7 @@ def phase_spike(
     check_surrogate_constants(tau_rho, scale_rho, scale)
     threshold = align_threshold(threshold, real)
     imag_last = _align_imag_last(imag_last, real)
-    if _kernel_applies(real, threshold, tau_rho, scale_rho, scale):
+    if _kernel_applies(real, threshold, tau_rho, scale_rho, scale, graded):
         return _phase_spike_kernel(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale)
     return _PhaseSpikeFunction.apply(real, imag, threshold, imag_last, tau_rho, scale_rho, bool(graded), scale)
 

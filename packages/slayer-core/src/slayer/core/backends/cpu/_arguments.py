@@ -7,7 +7,8 @@ raising. Checking here first means a bad call never reaches that path on any too
 
 The role of each tensor argument follows from its name in the op schema (docs/backends.md): ``*decay`` and
 the delta encoder's per-neuron ``threshold`` -> ``(M,)``, ``*state`` and ``grad_next_*`` -> ``(N, M)``,
-``events`` -> bool like the series or empty, ``grad_voltage`` -> like the series or empty, anything else ->
+``events`` -> bool like the series or empty, ``grad_voltage`` and ``threshold_series`` -> like the series or
+empty, anything else ->
 an ``(N, M, T)`` series.
 """
 
@@ -21,6 +22,8 @@ import torch
 from .._select import BackendSelectionError
 
 _FLOATS = (torch.float32, torch.float64)
+#: series arguments that may be empty (not given): the voltage gradient, the phase spike's per-element threshold
+_OPTIONAL_SERIES = ("grad_voltage", "threshold_series")
 
 
 def tensor_roles(op) -> tuple[tuple[int, str, str], ...]:
@@ -34,8 +37,10 @@ def tensor_roles(op) -> tuple[tuple[int, str, str], ...]:
             role = "parameter"
         elif name == "state" or name.endswith("_state") or name.startswith("grad_next"):
             role = "plane"
-        elif name in ("events", "grad_voltage"):
+        elif name == "events":
             role = name
+        elif name in _OPTIONAL_SERIES:
+            role = "optional_series"
         else:
             role = "series"
         roles.append((position, name, role))
@@ -68,9 +73,9 @@ def check_arguments(kernel: str, roles: tuple[tuple[int, str, str], ...], args: 
                     f"got {x.dtype} {list(x.shape)}"
                 )
             continue
-        if role == "grad_voltage" and not x.numel():
+        if role == "optional_series" and not x.numel():
             continue
-        role = "series" if role == "grad_voltage" else role
+        role = "series" if role == "optional_series" else role
         if tuple(x.shape) != expected[role]:
             raise RuntimeError(f"{op}: {name} must have shape {shown[role]}, got {list(x.shape)}")
         if x.dtype != like.dtype:

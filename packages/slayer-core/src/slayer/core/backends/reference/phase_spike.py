@@ -1,7 +1,8 @@
 """Reference kernels of the phase spike (``slayer.spike.complex``): ``phase_spike_forward`` and
 ``phase_spike_backward``, elementwise PyTorch.
 
-Series ``(N, M, T)`` (time last, any strides), ``imag_state`` ``(N, M)`` (``im`` before ``t = 0``). The
+Series ``(N, M, T)`` (time last, any strides), ``imag_state`` ``(N, M)`` (``im`` before ``t = 0``), the
+threshold one number or a ``threshold_series`` (one per element; empty: not given). The
 formulas are in ``slayer.spike.complex``'s docstring; ``threshold``, ``tau_rho``, ``scale_rho`` and ``scale``
 may also be tensors that broadcast to the series (the spike function's general path passes them so), and any
 shape ``(..., T)`` works. The oracle of the ``cpu`` kernel; CUDA tensors use it (the ``gpu`` backend has none).
@@ -28,12 +29,23 @@ def upward_crossing(imag: Tensor, imag_state: Tensor | None) -> Tensor:
     return crossing
 
 
+def _level(threshold_series: Tensor | None, threshold):
+    """The per-element threshold series when given (not empty), else ``threshold``."""
+    return threshold_series if threshold_series is not None and threshold_series.numel() else threshold
+
+
 def phase_spike_forward(
-    real: Tensor, imag: Tensor, imag_state: Tensor | None, threshold, graded: bool, scale
+    real: Tensor,
+    imag: Tensor,
+    imag_state: Tensor | None,
+    threshold_series: Tensor | None,
+    threshold,
+    graded: bool,
+    scale,
 ) -> Tensor:
     """Spikes like ``real``: 1 (or ``real / scale`` when ``graded``) where ``re >= threshold`` and ``im`` crosses
-    zero upwards, else 0."""
-    fired = ((real >= threshold) & upward_crossing(imag, imag_state)).to(real.dtype)
+    zero upwards, else 0. The threshold is ``threshold_series`` (one per element) unless that is empty."""
+    fired = ((real >= _level(threshold_series, threshold)) & upward_crossing(imag, imag_state)).to(real.dtype)
     return fired * (real / scale) if graded else fired
 
 
@@ -41,6 +53,7 @@ def phase_spike_backward(
     grad_output: Tensor,
     real: Tensor,
     imag: Tensor,
+    threshold_series: Tensor | None,
     threshold,
     tau_rho,
     scale_rho,
@@ -50,7 +63,7 @@ def phase_spike_backward(
 ) -> tuple[Tensor, Tensor]:
     """``(grad_real, grad_imag)``, each empty unless asked for."""
     a = tau_rho
-    distance = real - threshold
+    distance = real - _level(threshold_series, threshold)
     if graded:
         delta_re = torch.exp(torch.clamp(distance, max=0) / a)
     else:
