@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/sub.h>
 #include <ATen/EmptyTensor.h>
 #include <torch/library.h>
 
@@ -22,6 +23,7 @@
 #include "fixed_point.h"
 #include "isa.h"
 #include "output_pool.h"
+#include "wide_blocks.h"
 #include "surrogate.h"
 
 namespace slayer_cpu {
@@ -42,8 +44,8 @@ struct PhaseForward {
 template <typename S>
 struct PhaseBackward {
   int64_t N, M, T;
-  Series<const S> grad, real, imag, theta;  // theta.data == nullptr: the scalar threshold
-  Series<S> grad_real, grad_imag;         // data == nullptr: not wanted
+  Series<const S> grad, real, imag;
+  Series<S> grad_real, grad_imag;  // data == nullptr: not wanted
   S threshold, inverse_tau, half_inverse_tau, two_tau, scale_rho, imag_factor;  // imag_factor = -scale_rho / a
   bool graded;
 };
@@ -90,33 +92,34 @@ SLAYER_INLINE void forward_block(const PhaseForward<S>& a, int64_t n, int64_t m0
   }
 }
 
-template <typename S, bool kUnit, bool kTheta>
+template <typename S, bool kUnit>
 SLAYER_INLINE void backward_block(const PhaseBackward<S>& a, int64_t n, int64_t m0, int64_t count) {
   const int64_t gs = kUnit ? 1 : a.grad.sm, rs = kUnit ? 1 : a.real.sm, is = kUnit ? 1 : a.imag.sm;
-  const int64_t ts = kUnit ? 1 : a.theta.sm;
   const int64_t grs = kUnit ? 1 : a.grad_real.sm, gis = kUnit ? 1 : a.grad_imag.sm;
-  // the options as compile-time constants, so that each inner loop is branch-free and vectorises
-  const auto steps = [&](auto graded, auto want_real, auto want_imag) {
+  // the constants in locals (no reload after each store) and the options as compile-time constants, so that
+  // each inner loop is branch-free and vectorises
+  const S threshold = a.threshold, inverse_tau = a.inverse_tau, half_inverse_tau = a.half_inverse_tau;
+  const S two_tau = a.two_tau, scale_rho = a.scale_rho, imag_factor = a.imag_factor;
+  const auto steps = [=](auto graded, auto want_real, auto want_imag) {  // by value: no aliasing with stores
     for (int64_t t = 0; t < a.T; ++t) {
       const S* __restrict__ g = a.grad.row(n, m0) + t * a.grad.st;
       const S* __restrict__ re = a.real.row(n, m0) + t * a.real.st;
       const S* __restrict__ im = a.imag.row(n, m0) + t * a.imag.st;
-      const S* __restrict__ th = kTheta ? a.theta.row(n, m0) + t * a.theta.st : nullptr;
       S* __restrict__ gr = want_real ? a.grad_real.row(n, m0) + t * a.grad_real.st : nullptr;
       S* __restrict__ gi = want_imag ? a.grad_imag.row(n, m0) + t * a.grad_imag.st : nullptr;
       for (int64_t j = 0; j < count; ++j) {
-        const S u = re[j * rs] - (kTheta ? th[j * ts] : a.threshold), v = im[j * is], grad = g[j * gs];
+        const S u = re[j * rs] - threshold, v = im[j * is], grad = g[j * gs];
         S delta_re;
         if constexpr (decltype(graded)::value) {
-          delta_re = exp_nonpositive(std::min(u, S(0)) * a.inverse_tau);
+          delta_re = exp_nonpositive(std::min(u, S(0)) * inverse_tau);
         } else {
-          delta_re = exp_nonpositive(-std::abs(u) * a.inverse_tau) * a.half_inverse_tau;
+          delta_re = exp_nonpositive(-std::abs(u) * inverse_tau) * half_inverse_tau;
         }
-        const S delta_im = exp_nonpositive(-std::abs(v) * a.inverse_tau) * a.half_inverse_tau;
-        if constexpr (decltype(want_real)::value) gr[j * grs] = grad * (a.scale_rho * delta_re * delta_im);
+        const S delta_im = exp_nonpositive(-std::abs(v) * inverse_tau) * half_inverse_tau;
+        if constexpr (decltype(want_real)::value) gr[j * grs] = grad * (scale_rho * delta_re * delta_im);
         if constexpr (decltype(want_imag)::value) {
-          const S step_re = S(0.5) * (S(1) + sign_of(u) * (S(1) - a.two_tau * delta_re));
-          gi[j * gis] = grad * (a.imag_factor * sign_of(v) * delta_im * step_re);
+          const S step_re = S(0.5) * (S(1) + sign_of(u) * (S(1) - two_tau * delta_re));
+          gi[j * gis] = grad * (imag_factor * sign_of(v) * delta_im * step_re);
         }
       }
     }
@@ -145,17 +148,17 @@ template <typename S, bool kUnit, bool kTheta>
 void forward_baseline(const PhaseForward<S>& a, int64_t n, int64_t m0, int64_t count) {
   forward_block<S, kUnit, kTheta>(a, n, m0, count);
 }
-template <typename S, bool kUnit, bool kTheta>
+template <typename S, bool kUnit>
 SLAYER_TARGET_AVX512 void backward_avx512(const PhaseBackward<S>& a, int64_t n, int64_t m0, int64_t count) {
-  backward_block<S, kUnit, kTheta>(a, n, m0, count);
+  backward_block<S, kUnit>(a, n, m0, count);
 }
-template <typename S, bool kUnit, bool kTheta>
+template <typename S, bool kUnit>
 SLAYER_TARGET_AVX2 void backward_avx2(const PhaseBackward<S>& a, int64_t n, int64_t m0, int64_t count) {
-  backward_block<S, kUnit, kTheta>(a, n, m0, count);
+  backward_block<S, kUnit>(a, n, m0, count);
 }
-template <typename S, bool kUnit, bool kTheta>
+template <typename S, bool kUnit>
 void backward_baseline(const PhaseBackward<S>& a, int64_t n, int64_t m0, int64_t count) {
-  backward_block<S, kUnit, kTheta>(a, n, m0, count);
+  backward_block<S, kUnit>(a, n, m0, count);
 }
 
 template <typename S, bool kUnit, bool kTheta>
@@ -164,24 +167,19 @@ auto forward_variant(Isa isa) {
          : isa == Isa::kAvx2 ? &forward_avx2<S, kUnit, kTheta>
                              : &forward_baseline<S, kUnit, kTheta>;
 }
-template <typename S, bool kUnit, bool kTheta>
+template <typename S, bool kUnit>
 auto backward_variant(Isa isa) {
-  return isa == Isa::kAvx512 ? &backward_avx512<S, kUnit, kTheta>
-         : isa == Isa::kAvx2 ? &backward_avx2<S, kUnit, kTheta>
-                             : &backward_baseline<S, kUnit, kTheta>;
+  return isa == Isa::kAvx512 ? &backward_avx512<S, kUnit>
+         : isa == Isa::kAvx2 ? &backward_avx2<S, kUnit>
+                             : &backward_baseline<S, kUnit>;
 }
 // The block function for a call: unit stride or not, scalar or per-element threshold, the widest ISA.
-template <typename S, typename Args>
-auto pick(const Args& a, bool unit) {
+template <typename S>
+auto pick_forward(const PhaseForward<S>& a, bool unit) {
   const Isa isa = selected_isa();
   const bool theta = a.theta.data != nullptr;
-  if constexpr (std::is_same_v<Args, PhaseForward<S>>) {
-    return unit ? (theta ? forward_variant<S, true, true>(isa) : forward_variant<S, true, false>(isa))
-                : (theta ? forward_variant<S, false, true>(isa) : forward_variant<S, false, false>(isa));
-  } else {
-    return unit ? (theta ? backward_variant<S, true, true>(isa) : backward_variant<S, true, false>(isa))
-                : (theta ? backward_variant<S, false, true>(isa) : backward_variant<S, false, false>(isa));
-  }
+  return unit ? (theta ? forward_variant<S, true, true>(isa) : forward_variant<S, true, false>(isa))
+              : (theta ? forward_variant<S, false, true>(isa) : forward_variant<S, false, false>(isa));
 }
 
 // -- tensor glue -------------------------------------------------------------------------------------
@@ -247,8 +245,8 @@ Tensor phase_spike_forward(const Tensor& real, const Tensor& imag, const Tensor&
                             static_cast<S>(scale),
                             graded};
     const bool unit = a.real.sm == 1 && a.imag.sm == 1 && a.out.sm == 1 && (!a.theta.data || a.theta.sm == 1);
-    const auto block = pick<S>(a, unit);
-    for_each_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
+    const auto block = pick_forward<S>(a, unit);
+    for_each_wide_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
   });
   return out;
 }
@@ -261,6 +259,14 @@ std::tuple<Tensor, Tensor> phase_spike_backward(const Tensor& grad_output, const
   check_series_like(op, "imag", imag, real);
   check_series_like(op, "grad_output", grad_output, real);
   TORCH_CHECK(tau_rho > 0, op, ": tau_rho must be positive, got ", tau_rho);
+  // The backward reads real only as u = real - threshold: with a threshold series, u comes from one (vectorised)
+  // ATen subtraction and the loop below runs with threshold 0, which keeps it as fast as for one number.
+  Tensor distance = real;
+  if (threshold_series.numel() != 0) {
+    check_series_like(op, "threshold_series", threshold_series, real);
+    distance = at::sub(real, threshold_series);
+    threshold = 0.0;
+  }
   const int64_t N = real.size(0), M = real.size(1), T = real.size(2);
   Tensor grad_real = real_grad ? pooled_like(real) : at::empty({0}, real.options());
   Tensor grad_imag = imag_grad ? pooled_like(imag) : at::empty({0}, real.options());
@@ -271,9 +277,8 @@ std::tuple<Tensor, Tensor> phase_spike_backward(const Tensor& grad_output, const
                              M,
                              T,
                              series<S, const S>(grad_output),
-                             series<S, const S>(real),
+                             series<S, const S>(distance),
                              series<S, const S>(imag),
-                             theta_series<S>(op, threshold_series, real),
                              real_grad ? series<S>(grad_real) : none,
                              imag_grad ? series<S>(grad_imag) : none,
                              static_cast<S>(threshold),
@@ -284,9 +289,10 @@ std::tuple<Tensor, Tensor> phase_spike_backward(const Tensor& grad_output, const
                              static_cast<S>(-scale_rho / tau_rho),
                              graded};
     const bool unit = a.grad.sm == 1 && a.real.sm == 1 && a.imag.sm == 1 && (!real_grad || a.grad_real.sm == 1) &&
-                      (!imag_grad || a.grad_imag.sm == 1) && (!a.theta.data || a.theta.sm == 1);
-    const auto block = pick<S>(a, unit);
-    for_each_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
+                      (!imag_grad || a.grad_imag.sm == 1);
+    const Isa isa = selected_isa();
+    const auto block = unit ? backward_variant<S, true>(isa) : backward_variant<S, false>(isa);
+    for_each_wide_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
   });
   return {grad_real, grad_imag};
 }
