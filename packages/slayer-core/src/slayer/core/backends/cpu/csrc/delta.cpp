@@ -12,43 +12,68 @@
 //   excess = |delta| - threshold;  d = excess > 0 ? -delta * scale_grad * exp(-|excess| / tau_grad) / threshold
 //                                                  : -sign(delta)
 #include <ATen/EmptyTensor.h>
+#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <tuple>
 #include <type_traits>
 #include <vector>
 
 #include "fixed_point.h"
 #include "dispatch.h"
+#include "isa.h"
+#include "surrogate.h"
 #include "output_pool.h"
+#include "wide_blocks.h"
 
 namespace slayer_cpu {
 namespace {
 
 using at::Tensor;
 
-// kCum: cum_error; kPow2: step is a power of two, so y / step == y * (1 / step) exactly (vectorisable).
-template <typename S, bool kCum, bool kPow2>
-void delta_forward_block(int64_t n, int64_t m0, int64_t count, int64_t T, const Series<const S>& x,
-                         const Plane<const S>& threshold, const Plane<const S>& previous_state,
-                         const Plane<const S>& residual_state, const Plane<const S>& error_state,
-                         const Series<S>& out, const Series<S>& delta_out, const Plane<S>& next_previous,
-                         const Plane<S>& next_residual, const Plane<S>& next_error, S step) {
-  S previous[kBlock], residual[kBlock], error[kBlock], theta[kBlock];
+template <typename S>
+struct DeltaForward {
+  int64_t N, M, T;
+  Series<const S> x;
+  Plane<const S> threshold, previous_state, residual_state, error_state;
+  Series<S> out, delta;
+  Plane<S> next_previous, next_residual, next_error;
+  S step;
+};
+
+template <typename S>
+struct DeltaBackward {
+  int64_t N, M, T;
+  Series<const S> grad, delta;
+  Plane<const S> threshold;
+  S tau_grad, scale_grad;
+  Series<S> grad_input;
+  bool input_grad;
+  S* grad_threshold;  // nullptr: not wanted
+};
+
+// kCum: cum_error; kPow2: step is a power of two, so y / step == y * (1 / step) exactly (vectorisable);
+// kUnit: the input has unit neuron stride (the outputs always do); kVector: compiled for a vector ISA, where
+// floor is an instruction, so every message is quantised without a branch (not sent: floor(+0) * step = +0,
+// the same value the branch gives).
+template <typename S, bool kCum, bool kPow2, bool kUnit, bool kVector>
+SLAYER_INLINE void delta_forward_block(const DeltaForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  S previous[kWide], residual[kWide], error[kWide], theta[kWide];
   for (int64_t j = 0; j < count; ++j) {
-    previous[j] = previous_state(n, m0 + j);
-    residual[j] = residual_state(n, m0 + j);
-    error[j] = error_state(n, m0 + j);
-    theta[j] = threshold(0, m0 + j);
+    previous[j] = a.previous_state(n, m0 + j);
+    residual[j] = a.residual_state(n, m0 + j);
+    error[j] = a.error_state(n, m0 + j);
+    theta[j] = a.threshold(0, m0 + j);
   }
-  const S inverse = S(1) / step;
-  for (int64_t t = 0; t < T; ++t) {
-    const S* __restrict__ xt = x.row(n, m0) + t * x.st;
-    S* __restrict__ ot = out.row(n, m0) + t * out.st;
-    S* __restrict__ dt = delta_out.row(n, m0) + t * delta_out.st;
-    const int64_t xsm = x.sm, osm = out.sm, dsm = delta_out.sm;
+  const S step = a.step, inverse = S(1) / a.step;
+  const int64_t xsm = kUnit ? 1 : a.x.sm, osm = kUnit ? 1 : a.out.sm, dsm = kUnit ? 1 : a.delta.sm;
+  for (int64_t t = 0; t < a.T; ++t) {
+    const S* __restrict__ xt = a.x.row(n, m0) + t * a.x.st;
+    S* __restrict__ ot = a.out.row(n, m0) + t * a.out.st;
+    S* __restrict__ dt = a.delta.row(n, m0) + t * a.delta.st;
     for (int64_t j = 0; j < count; ++j) {
       const S current = xt[j * xsm];
       const S delta = (current - previous[j]) + residual[j];
@@ -63,50 +88,103 @@ void delta_forward_block(int64_t n, int64_t m0, int64_t count, int64_t T, const 
       const S message = send ? delta : S(0);
       residual[j] = delta - message;
       previous[j] = current;
-      // floor is a libm call in the baseline ISA: only for the (sparse) messages sent; floor(0) * step is +0
-      ot[j * osm] = !send ? S(0) : kPow2 ? std::floor(message * inverse) * step : std::floor(message / step) * step;
+      const S quantised = kPow2 ? std::floor(message * inverse) * step : std::floor(message / step) * step;
+      if constexpr (kVector) {
+        ot[j * osm] = quantised;
+      } else {  // floor is a libm call in the baseline ISA: only for the (sparse) messages sent
+        ot[j * osm] = send ? quantised : S(0);
+      }
       dt[j * dsm] = delta;
     }
   }
   for (int64_t j = 0; j < count; ++j) {
-    next_previous(n, m0 + j) = previous[j];
-    next_residual(n, m0 + j) = residual[j];
-    next_error(n, m0 + j) = error[j];
+    a.next_previous(n, m0 + j) = previous[j];
+    a.next_residual(n, m0 + j) = residual[j];
+    a.next_error(n, m0 + j) = error[j];
   }
 }
 
 // One block of neurons over every sample: the per-neuron threshold gradient is summed in a fixed order
 // (n, then t), so it does not depend on the number of threads.
-template <typename S>
-void delta_backward_block(int64_t m0, int64_t count, int64_t N, int64_t T, const Series<const S>& grad,
-                          const Series<const S>& delta, const Plane<const S>& threshold, S tau_grad, S scale_grad,
-                          const Series<S>& grad_input, bool input_grad, S* grad_threshold) {
-  double sums[kBlock] = {};
-  for (int64_t n = 0; n < N; ++n) {
-    for (int64_t t = 0; t < T; ++t) {
-      const S* gt = grad.row(n, m0) + t * grad.st;
-      const S* dt = delta.row(n, m0) + t * delta.st;
-      if (input_grad) {
-        S* it = grad_input.row(n, m0) + t * grad_input.st;
-        for (int64_t j = 0; j < count; ++j) {
-          const S next = t + 1 < T ? gt[j * grad.sm + grad.st] : S(0);
-          it[j * grad_input.sm] = gt[j * grad.sm] - next;
+template <typename S, bool kUnit>
+SLAYER_INLINE void delta_backward_block(const DeltaBackward<S>& a, int64_t m0, int64_t count) {
+  double sums[kWide] = {};
+  const S tau_grad = a.tau_grad, scale_grad = a.scale_grad;
+  const int64_t gsm = kUnit ? 1 : a.grad.sm, dsm = kUnit ? 1 : a.delta.sm, ism = kUnit ? 1 : a.grad_input.sm;
+  for (int64_t n = 0; n < a.N; ++n) {
+    for (int64_t t = 0; t < a.T; ++t) {
+      const S* __restrict__ gt = a.grad.row(n, m0) + t * a.grad.st;
+      const S* __restrict__ dt = a.delta.row(n, m0) + t * a.delta.st;
+      if (a.input_grad) {
+        S* __restrict__ it = a.grad_input.row(n, m0) + t * a.grad_input.st;
+        if (t + 1 < a.T) {
+          const S* __restrict__ gn = gt + a.grad.st;
+          for (int64_t j = 0; j < count; ++j) it[j * ism] = gt[j * gsm] - gn[j * gsm];
+        } else {
+          for (int64_t j = 0; j < count; ++j) it[j * ism] = gt[j * gsm] - S(0);
         }
       }
-      if (grad_threshold != nullptr) {
+      if (a.grad_threshold != nullptr) {
+        const S* __restrict__ theta = a.threshold.data + m0 * a.threshold.sm;
+        const int64_t tsm = kUnit ? 1 : a.threshold.sm;
+        S terms[kWide];  // the terms first (a branch-free float loop), then the double sums: both vectorise
         for (int64_t j = 0; j < count; ++j) {
-          const S d = dt[j * delta.sm], theta = threshold(0, m0 + j);
-          const S excess = std::abs(d) - theta;
+          const S d = dt[j * dsm], level = theta[j * tsm];
+          const S excess = std::abs(d) - level;
           const S sign = d > 0 ? S(1) : (d < 0 ? S(-1) : S(0));
-          const S slope = excess > 0 ? -d * scale_grad * std::exp(-std::abs(excess) / tau_grad) / theta : -sign;
-          sums[j] += static_cast<double>(slope * gt[j * grad.sm]);
+          const S smooth = -d * scale_grad * exp_nonpositive(-std::abs(excess) / tau_grad) / level;
+          terms[j] = (excess > 0 ? smooth : -sign) * gt[j * gsm];
         }
+        for (int64_t j = 0; j < count; ++j) sums[j] += static_cast<double>(terms[j]);
       }
     }
   }
-  if (grad_threshold != nullptr) {
-    for (int64_t j = 0; j < count; ++j) grad_threshold[m0 + j] = static_cast<S>(sums[j]);
+  if (a.grad_threshold != nullptr) {
+    for (int64_t j = 0; j < count; ++j) a.grad_threshold[m0 + j] = static_cast<S>(sums[j]);
   }
+}
+
+// One instantiation per ISA (isa.h).
+template <typename S, bool kCum, bool kPow2, bool kUnit>
+SLAYER_TARGET_AVX512 void forward_avx512(const DeltaForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  delta_forward_block<S, kCum, kPow2, kUnit, true>(a, n, m0, count);
+}
+template <typename S, bool kCum, bool kPow2, bool kUnit>
+SLAYER_TARGET_AVX2 void forward_avx2(const DeltaForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  delta_forward_block<S, kCum, kPow2, kUnit, true>(a, n, m0, count);
+}
+template <typename S, bool kCum, bool kPow2, bool kUnit>
+void forward_baseline(const DeltaForward<S>& a, int64_t n, int64_t m0, int64_t count) {
+  delta_forward_block<S, kCum, kPow2, kUnit, false>(a, n, m0, count);
+}
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX512 void backward_avx512(const DeltaBackward<S>& a, int64_t m0, int64_t count) {
+  delta_backward_block<S, kUnit>(a, m0, count);
+}
+template <typename S, bool kUnit>
+SLAYER_TARGET_AVX2 void backward_avx2(const DeltaBackward<S>& a, int64_t m0, int64_t count) {
+  delta_backward_block<S, kUnit>(a, m0, count);
+}
+template <typename S, bool kUnit>
+void backward_baseline(const DeltaBackward<S>& a, int64_t m0, int64_t count) {
+  delta_backward_block<S, kUnit>(a, m0, count);
+}
+
+template <typename S, bool kCum, bool kPow2, bool kUnit>
+auto forward_variant(Isa isa) {
+  return isa == Isa::kAvx512 ? &forward_avx512<S, kCum, kPow2, kUnit>
+         : isa == Isa::kAvx2 ? &forward_avx2<S, kCum, kPow2, kUnit>
+                             : &forward_baseline<S, kCum, kPow2, kUnit>;
+}
+template <typename S, bool kCum, bool kPow2>
+auto forward_variant(Isa isa, bool unit) {
+  return unit ? forward_variant<S, kCum, kPow2, true>(isa) : forward_variant<S, kCum, kPow2, false>(isa);
+}
+template <typename S, bool kUnit>
+auto backward_variant(Isa isa) {
+  return isa == Isa::kAvx512 ? &backward_avx512<S, kUnit>
+         : isa == Isa::kAvx2 ? &backward_avx2<S, kUnit>
+                             : &backward_baseline<S, kUnit>;
 }
 
 // -- tensor glue -------------------------------------------------------------------------------------
@@ -173,23 +251,28 @@ std::tuple<Tensor, Tensor, Tensor, Tensor, Tensor> delta_forward(const Tensor& i
          next_error = at::empty({N, M}, input.options());
   dispatch_float(input, [&](auto tag) {
     using S = decltype(tag);
-    const auto x = cseries<S>(input);
-    const auto out = mseries<S>(output), deltas = mseries<S>(delta);
-    const auto theta = plane<S, const S>(threshold), prev = plane<S, const S>(previous_state),
-               res = plane<S, const S>(residual_state), err = plane<S, const S>(error_state);
-    const auto next_p = plane<S>(next_previous), next_r = plane<S>(next_residual), next_e = plane<S>(next_error);
+    const DeltaForward<S> a{N,
+                            M,
+                            T,
+                            cseries<S>(input),
+                            plane<S, const S>(threshold),
+                            plane<S, const S>(previous_state),
+                            plane<S, const S>(residual_state),
+                            plane<S, const S>(error_state),
+                            mseries<S>(output),
+                            mseries<S>(delta),
+                            plane<S>(next_previous),
+                            plane<S>(next_residual),
+                            plane<S>(next_error),
+                            static_cast<S>(step)};
     const bool pow2 = is_power_of_two(step) && static_cast<double>(static_cast<S>(step)) == step;
-    const auto run = [&](auto cum, auto pow) {
-      for_each_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) {
-        delta_forward_block<S, decltype(cum)::value, decltype(pow)::value>(
-            n, m0, count, T, x, theta, prev, res, err, out, deltas, next_p, next_r, next_e, static_cast<S>(step));
-      });
-    };
-    if (cum_error) {
-      pow2 ? run(std::true_type{}, std::true_type{}) : run(std::true_type{}, std::false_type{});
-    } else {
-      pow2 ? run(std::false_type{}, std::true_type{}) : run(std::false_type{}, std::false_type{});
-    }
+    const bool unit = a.x.sm == 1 && a.out.sm == 1 && a.delta.sm == 1;
+    const Isa isa = selected_isa();
+    const auto block = cum_error ? (pow2 ? forward_variant<S, true, true>(isa, unit)
+                                         : forward_variant<S, true, false>(isa, unit))
+                                 : (pow2 ? forward_variant<S, false, true>(isa, unit)
+                                         : forward_variant<S, false, false>(isa, unit));
+    for_each_wide_block(N, M, T, [&](int64_t n, int64_t m0, int64_t count) { block(a, n, m0, count); });
   });
   return {output, delta, next_previous, next_residual, next_error};
 }
@@ -205,18 +288,27 @@ std::tuple<Tensor, Tensor> delta_backward(const Tensor& grad_output, const Tenso
   Tensor grad_threshold = threshold_grad ? at::empty({M}, delta.options()) : at::empty({0}, delta.options());
   dispatch_float(delta, [&](auto tag) {
     using S = decltype(tag);
-    const auto g = cseries<S>(grad_output), d = cseries<S>(delta);
-    const auto theta = plane<S, const S>(threshold);
-    const Series<S> gi = input_grad ? mseries<S>(grad_input) : Series<S>{nullptr, 0, 0, 0};
-    S* gt = threshold_grad ? grad_threshold.data_ptr<S>() : nullptr;
-    const int64_t blocks = (M + kBlock - 1) / kBlock;
-    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, kBlock * N * T));
-    at::parallel_for(0, blocks, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        const int64_t m0 = b * kBlock;
-        delta_backward_block<S>(m0, std::min(kBlock, M - m0), N, T, g, d, theta, static_cast<S>(tau_grad),
-                                static_cast<S>(scale_grad), gi, input_grad, gt);
-      }
+    const DeltaBackward<S> a{N,
+                             M,
+                             T,
+                             cseries<S>(grad_output),
+                             cseries<S>(delta),
+                             plane<S, const S>(threshold),
+                             static_cast<S>(tau_grad),
+                             static_cast<S>(scale_grad),
+                             input_grad ? mseries<S>(grad_input) : Series<S>{nullptr, 0, 0, 0},
+                             input_grad,
+                             threshold_grad ? grad_threshold.data_ptr<S>() : nullptr};
+    const bool unit = a.grad.sm == 1 && a.delta.sm == 1 && a.threshold.sm == 1 && (!input_grad || a.grad_input.sm == 1);
+    const Isa isa = selected_isa();
+    const auto block = unit ? backward_variant<S, true>(isa) : backward_variant<S, false>(isa);
+    // blocks of neurons in parallel, each summing its own neurons' threshold gradients over n and t (the same
+    // order whatever the width); as wide as the threads allow, up to whole rows of neuron-contiguous storage
+    const int64_t threads = std::max<int64_t>(1, at::get_num_threads());
+    const int64_t width = std::clamp<int64_t>((M + threads - 1) / threads, kBlock, kWide);
+    const int64_t blocks = (M + width - 1) / width;
+    at::parallel_for(0, blocks, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) block(a, b * width, std::min(width, M - b * width));
     });
   });
   return {grad_input, grad_threshold};
