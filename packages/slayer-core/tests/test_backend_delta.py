@@ -120,3 +120,19 @@ def test_cpu_tensors_select_the_cpu_kernel(cpu):
     for op in ("delta_forward", "delta_backward"):
         assert select_backend(op, "cpu").name == "cpu"
         assert select_kernel(op, "cpu").__name__ == op
+
+
+@pytest.mark.parametrize("layout", ["ntc", "nct"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_running_sum_cpu_equals_reference_and_cumsum(cpu, layout, dtype, reverse):
+    """The sigma decoder's running sum: bit for bit torch.cumsum (forward) and its reversed sum (backward)."""
+    x, _, _ = arguments(layout, dtype)
+    x = x.clone()
+    x[1, 3, 5] = float("nan")  # NaN stays in its neuron, from its step on (or up to it, reversed)
+    got = cpu["running_sum"](x, reverse)
+    want = torch.cumsum(x.flip(-1), -1).flip(-1) if reverse else torch.cumsum(x, -1)
+    torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
+    torch.testing.assert_close(ref.running_sum(x, reverse), want, rtol=0, atol=0, equal_nan=True)
+    assert got.stride() == x.stride()
+    assert got.isnan().sum() == (T - 5 if not reverse else 6)

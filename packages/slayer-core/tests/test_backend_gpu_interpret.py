@@ -75,9 +75,9 @@ def test_registered_for_cuda_only_unless_interpreting(monkeypatch):
     monkeypatch.setenv("SLAYER_TRITON_INTERPRET", "1")
     assert backend.device_types == frozenset({"cuda", "cpu"})
     assert backend.is_available() == HAS_TRITON
-    # every dynamics kernel; the delta encoder's and the phase spike's kernels are CPU/reference only so far
+    # every dynamics kernel; the sigma-delta and phase-spike kernels are CPU/reference only so far
     # (CUDA runs the reference)
-    cpu_only = {"delta_forward", "delta_backward", "phase_spike_forward", "phase_spike_backward"}
+    cpu_only = {"delta_forward", "delta_backward", "phase_spike_forward", "phase_spike_backward", "running_sum"}
     assert set(backend.kernels()) == set(REF) - cpu_only
 
 

@@ -36,7 +36,7 @@ import math
 import torch
 from torch import Tensor
 
-from slayer.core.backends import BackendSelectionError, select_kernel
+from slayer.core.backends import kernel_or_reference
 from slayer.core.backends import reference as reference_kernels
 
 from ._checks import align_threshold, broadcasts_to, check_state, check_surrogate_constants
@@ -87,14 +87,6 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         return grad_real, grad_imag, grad_threshold, None, None, None, None, None
 
 
-def _kernel(op: str, x: Tensor):
-    """The selected backend's phase-spike kernel for ``x`` (the reference one where no backend has it)."""
-    try:
-        return select_kernel(op, x.device.type)
-    except BackendSelectionError:
-        return reference_kernels.KERNELS[op]
-
-
 def _like(x: Tensor, layout: Tensor) -> Tensor:
     """``x`` with ``layout``'s strides (one copy if they differ; e.g. the expanded ones of ``.sum().backward()``),
     so that the kernels run their unit-stride loops."""
@@ -111,7 +103,7 @@ class _PhaseSpikeKernel(torch.autograd.Function):
     def forward(ctx, real, imag, imag_state, threshold_series, threshold, tau_rho, scale_rho, graded, scale):
         ctx.save_for_backward(real, imag, threshold_series)
         ctx.constants = (threshold, tau_rho, scale_rho, graded)
-        kernel = _kernel("phase_spike_forward", real)
+        kernel = kernel_or_reference("phase_spike_forward", real)
         return kernel(real, imag, imag_state, threshold_series, threshold, graded, scale)
 
     @staticmethod
@@ -119,7 +111,7 @@ class _PhaseSpikeKernel(torch.autograd.Function):
         real, imag, threshold_series = ctx.saved_tensors
         threshold, tau_rho, scale_rho, graded = ctx.constants
         real_wanted, imag_wanted, _, threshold_wanted = ctx.needs_input_grad[:4]
-        grad_real, grad_imag = _kernel("phase_spike_backward", real)(
+        grad_real, grad_imag = kernel_or_reference("phase_spike_backward", real)(
             _like(grad_spikes.to(real.dtype), real),
             real,
             imag,

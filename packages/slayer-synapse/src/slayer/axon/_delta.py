@@ -8,8 +8,7 @@ import torch
 from torch import Tensor
 
 from slayer.core import arguments
-from slayer.core.backends import BackendSelectionError, select_kernel
-from slayer.core.backends import reference as reference_backend
+from slayer.core.backends import kernel_or_reference
 from slayer.core.dynamics import validation_enabled
 from slayer.synapse._layout import neuron_shape
 
@@ -19,18 +18,6 @@ def _per_neuron(threshold: Tensor, neurons: int) -> Tensor:
     ``(C, 1, ...)`` parameter (neuron-major order: a channel's neurons are consecutive). Differentiable: the
     per-neuron gradient flows back summed to the parameter's shape."""
     return threshold.reshape(-1, 1).expand(threshold.numel(), neurons // threshold.numel()).reshape(neurons)
-
-
-def _kernel(op: str, x: Tensor):
-    """The selected backend's delta kernel for ``x``; the reference one for dtypes other than float32/float64
-    (the kernels' contract) and when ``SLAYER_BACKEND`` names a backend without it (the gpu backend has none
-    yet): a dynamics backend choice must not break sigma-delta neurons."""
-    if x.dtype not in (torch.float32, torch.float64):
-        return reference_backend.KERNELS[op]
-    try:
-        return select_kernel(op, x.device.type)
-    except BackendSelectionError:
-        return reference_backend.KERNELS[op]
 
 
 def _neuron_contiguous_like(x: Tensor) -> Tensor:
@@ -55,7 +42,7 @@ def delta_encode_op(
     cum_error: bool,
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """``(messages, delta, next_previous, next_residual, next_error)`` (``delta_forward``, docs/backends.md)."""
-    return _kernel("delta_forward", x)(x, threshold, previous, residual, error, step, cum_error)
+    return kernel_or_reference("delta_forward", x)(x, threshold, previous, residual, error, step, cum_error)
 
 
 @delta_encode_op.register_fake
@@ -80,7 +67,7 @@ def delta_encode_backward_op(
     threshold_grad: bool,
 ) -> tuple[Tensor, Tensor]:
     """``(grad_input, grad_threshold)`` (``delta_backward``, docs/backends.md)."""
-    kernel = _kernel("delta_backward", delta)
+    kernel = kernel_or_reference("delta_backward", delta)
     return kernel(grad_output, delta, threshold, tau_grad, scale_grad, input_grad, threshold_grad)
 
 

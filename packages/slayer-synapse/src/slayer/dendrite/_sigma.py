@@ -2,10 +2,43 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
+from slayer.core.backends import kernel_or_reference
 from slayer.synapse._layout import neuron_shape
+
+
+# A custom op (as the delta encoder's), so that torch.compile traces a sigma-delta network through the sum.
+@torch.library.custom_op("slayer::running_sum", mutates_args=())
+def running_sum_op(x: Tensor, reverse: bool) -> Tensor:
+    """``x`` ``(N, M, T)`` summed over time (``running_sum``, docs/backends.md), laid out like ``x``."""
+    return kernel_or_reference("running_sum", x)(x, reverse)
+
+
+@running_sum_op.register_fake
+def _(x, reverse):
+    return torch.empty_like(x)
+
+
+def _running_sum_setup(ctx, inputs, output) -> None:
+    ctx.reverse = inputs[1]
+
+
+def _running_sum_backward(ctx, grad_output):
+    return running_sum_op(grad_output, not ctx.reverse), None  # the adjoint of a running sum runs the other way
+
+
+running_sum_op.register_autograd(_running_sum_backward, setup_context=_running_sum_setup)
+
+
+def _cumsum(x: Tensor) -> Tensor:
+    """``torch.cumsum(x, -1)`` for ``(N, *S, T)`` through the ``running_sum`` kernel (one pass over time on the
+    cpu backend, vectorised over neurons)."""
+    batch, steps, neurons = x.shape[0], x.shape[-1], math.prod(x.shape[1:-1])
+    return running_sum_op(x.reshape(batch, neurons, steps), False).reshape(x.shape)
 
 
 class Sigma(torch.nn.Module):
@@ -38,7 +71,7 @@ class Sigma(torch.nn.Module):
         """Running sums ``(N, *S, T)`` of the messages ``input`` ``(N, *S, T)``."""
         self.shape = neuron_shape("Sigma", input, self.shape)
         state = self.pre_state
-        output = torch.cumsum(input, dim=-1)
+        output = _cumsum(input)
         if self.persistent_state and state is not None and state.shape == input.shape[:-1]:
             output = output + state.to(input.dtype).unsqueeze(-1)  # lava-dl's order: carried sum added last
         if self.persistent_state and input.shape[-1]:  # an empty time axis leaves the sum where it was

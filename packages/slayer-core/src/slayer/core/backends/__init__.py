@@ -13,6 +13,7 @@ from ._select import BACKEND_ENV as BACKEND_ENV
 from ._select import BackendSelectionError as BackendSelectionError
 from ._select import UnknownKernelError as UnknownKernelError
 from ._select import clear_cache as clear_cache
+from ._select import kernel_or_reference as kernel_or_reference
 from ._select import select_backend as select_backend
 from ._select import select_kernel as select_kernel
 
@@ -26,6 +27,7 @@ __all__ = [
     "BackendSelectionError",
     "UnknownKernelError",
     "clear_cache",
+    "kernel_or_reference",
     "select_backend",
     "select_kernel",
 ]

@@ -13,6 +13,8 @@ import os
 import threading
 from collections.abc import Callable
 
+import torch
+
 from slayer.core.plugins import on_reset, registry
 
 from ._backend import KERNEL_NAMES, Backend
@@ -43,6 +45,21 @@ def select_backend(op: str, device_type: str) -> Backend:
 def select_kernel(op: str, device_type: str) -> Callable:
     """The kernel callable for ``op`` on ``device_type`` (see ``docs/backends.md`` for its signature)."""
     return _selection(op, device_type)[1]
+
+
+def kernel_or_reference(op: str, x: torch.Tensor) -> Callable:
+    """The kernel ``op`` for the tensor ``x``: the selected backend's for float32/float64 (the kernels' dtypes);
+    the reference backend's for other dtypes and where the selection finds none (``SLAYER_BACKEND`` naming a
+    backend without it, the gpu backend for the encoder and spike kernels), so that a backend choice made for
+    the dynamics never breaks a model whose other ops it lacks."""
+    from .reference import KERNELS as REFERENCE  # here: the reference backend imports this module's package
+
+    if x.dtype not in (torch.float32, torch.float64):
+        return REFERENCE[op]
+    try:
+        return select_kernel(op, x.device.type)
+    except BackendSelectionError:
+        return REFERENCE[op]
 
 
 def clear_cache() -> None:

@@ -50,6 +50,7 @@ KERNEL_OPS: tuple[str, ...] = (
     "delta_backward",
     "phase_spike_forward",  # csrc/phase_spike.cpp
     "phase_spike_backward",
+    "running_sum",  # csrc/running_sum.cpp
 )
 
 

@@ -30,6 +30,7 @@ from .phase_spike import phase_spike_backward as phase_spike_backward
 from .phase_spike import phase_spike_forward as phase_spike_forward
 from .resonator import resonator_backward as resonator_backward
 from .resonator import resonator_forward as resonator_forward
+from .running_sum import running_sum as running_sum
 
 KERNELS: dict[str, Callable] = {
     "leaky_integrator_forward": leaky_integrator_forward,
@@ -49,6 +50,7 @@ KERNELS: dict[str, Callable] = {
     "delta_backward": delta_backward,
     "phase_spike_forward": phase_spike_forward,
     "phase_spike_backward": phase_spike_backward,
+    "running_sum": running_sum,
 }
 
 

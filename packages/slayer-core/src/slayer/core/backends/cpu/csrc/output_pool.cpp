@@ -1,6 +1,8 @@
 // The output pool of output_pool.h: best-fit reuse of freed blocks, capped idle bytes, one mutex.
 #include "output_pool.h"
 
+#include <ATen/EmptyTensor.h>
+
 #include <c10/core/CPUAllocator.h>
 #include <c10/util/Exception.h>
 #include <pthread.h>
@@ -10,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace slayer_cpu {
 namespace {
@@ -145,5 +148,13 @@ class OutputPool final : public c10::Allocator {
 c10::Allocator* output_pool() { return &OutputPool::instance(); }
 PoolStats pool_stats() { return OutputPool::instance().stats(); }
 int64_t empty_pool() { return OutputPool::instance().empty(); }
+
+at::Tensor pooled_like(const at::Tensor& x) {
+  const int64_t M = x.size(1), T = x.size(2);
+  const std::vector<int64_t> strides =
+      x.is_non_overlapping_and_dense() ? x.strides().vec() : std::vector<int64_t>{M * T, T, 1};
+  return at::detail::empty_strided_generic(x.sizes(), strides, output_pool(),
+                                           c10::DispatchKeySet(c10::DispatchKey::CPU), x.scalar_type());
+}
 
 }  // namespace slayer_cpu

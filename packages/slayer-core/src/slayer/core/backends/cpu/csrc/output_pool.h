@@ -11,6 +11,7 @@
 // slayer.core.backends.cpu.empty_pool() returns every idle block to the system.
 #pragma once
 
+#include <ATen/core/Tensor.h>
 #include <c10/core/Allocator.h>
 
 #include <cstdint>
@@ -28,5 +29,9 @@ c10::Allocator* output_pool();
 PoolStats pool_stats();
 // Frees every idle block; returns the bytes given back.
 int64_t empty_pool();
+
+// An uninitialised (N, M, T) tensor laid out like the series x (dense x: same strides, else contiguous), from
+// the pool: warm memory instead of a fresh multi-megabyte mmap, and its page faults, on every training step.
+at::Tensor pooled_like(const at::Tensor& x);
 
 }  // namespace slayer_cpu

@@ -198,16 +198,6 @@ void check_real(const char* op, const Tensor& real) {
               ": real must be float32 or float64, got ", real.scalar_type());
 }
 
-// An uninitialised tensor laid out like the series x (dense x: same strides, else contiguous) from the output
-// pool: warm memory instead of a fresh multi-megabyte mmap, and its page faults, on every training step.
-Tensor pooled_like(const Tensor& x) {
-  const int64_t M = x.size(1), T = x.size(2);
-  const std::vector<int64_t> strides =
-      x.is_non_overlapping_and_dense() ? x.strides().vec() : std::vector<int64_t>{M * T, T, 1};
-  return at::detail::empty_strided_generic(x.sizes(), strides, output_pool(),
-                                           c10::DispatchKeySet(c10::DispatchKey::CPU), x.scalar_type());
-}
-
 template <typename S, typename P = S>
 Series<P> series(const Tensor& x) {
   return {x.data_ptr<S>(), x.stride(0), x.stride(1), x.stride(2)};
