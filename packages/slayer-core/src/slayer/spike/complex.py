@@ -31,8 +31,6 @@ Threshold gradient (not in lava-dl; for tensor θ requiring grad, summed to θ's
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
@@ -41,6 +39,7 @@ from slayer.core.backends import reference as reference_kernels
 
 from ._checks import align_threshold, broadcasts_to, check_state, check_surrogate_constants
 from ._context import save_spike_inputs, saved_spike_inputs
+from ._kernel_path import as_series, kernel_applies, like, threshold_arguments
 from .surrogate import laplace_density
 
 __all__ = ["Spike", "phase_spike"]
@@ -87,12 +86,6 @@ class _PhaseSpikeFunction(torch.autograd.Function):
         return grad_real, grad_imag, grad_threshold, None, None, None, None, None
 
 
-def _like(x: Tensor, layout: Tensor) -> Tensor:
-    """``x`` with ``layout``'s strides (one copy if they differ; e.g. the expanded ones of ``.sum().backward()``),
-    so that the kernels run their unit-stride loops."""
-    return x if x.stride() == layout.stride() else torch.empty_like(layout).copy_(x)
-
-
 class _PhaseSpikeKernel(torch.autograd.Function):
     """The fast path on ``(N, M, T)`` series through the backend's ``phase_spike_*`` kernels (one pass over the
     series each way on the ``cpu`` backend): ``(real, imag, imag_state, threshold_series, threshold, tau_rho,
@@ -112,7 +105,7 @@ class _PhaseSpikeKernel(torch.autograd.Function):
         threshold, tau_rho, scale_rho, graded = ctx.constants
         real_wanted, imag_wanted, _, threshold_wanted = ctx.needs_input_grad[:4]
         grad_real, grad_imag = kernel_or_reference("phase_spike_backward", real)(
-            _like(grad_spikes.to(real.dtype), real),
+            like(grad_spikes.to(real.dtype), real),
             real,
             imag,
             threshold_series,
@@ -133,37 +126,15 @@ class _PhaseSpikeKernel(torch.autograd.Function):
         )
 
 
-def _plain_number(value: float | Tensor) -> bool:
-    return not isinstance(value, Tensor) or (value.numel() == 1 and not value.requires_grad)
-
-
-def _kernel_applies(real: Tensor, threshold, tau_rho, scale_rho, scale, graded: bool) -> bool:
-    """Whether the ``phase_spike_*`` kernels compute this call: float32/float64 series with a batch and a time
-    axis; a threshold that is a plain number or one per element (adrf's ``θ[t] + r[t]``; learnable only for
-    binary spikes); plain-number constants; not traced by ``torch.compile`` (the kernels are opaque to it)."""
-    per_element = isinstance(threshold, Tensor) and threshold.shape == real.shape
-    return (
-        real.dtype in (torch.float32, torch.float64)
-        and real.ndim >= 2
-        and (_plain_number(threshold) or (per_element and not (graded and threshold.requires_grad)))
-        and all(_plain_number(value) for value in (tau_rho, scale_rho, scale))
-        and not torch.compiler.is_compiling()
-    )
-
-
 def _phase_spike_kernel(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale) -> Tensor:
-    """:func:`phase_spike` through the kernels: ``(N, *S, T)`` viewed as ``(N, M, T)`` (a view for time-last
-    and neuron-contiguous layouts)."""
-    batch, steps, neurons = real.shape[0], real.shape[-1], math.prod(real.shape[1:-1])
-    series = [x.reshape(batch, neurons, steps) for x in (real, imag)]
+    """:func:`phase_spike` through the kernels, on ``(N, M, T)`` views of ``(N, *S, T)``."""
+    series = [as_series(x) for x in (real, imag)]
+    batch, neurons = series[0].shape[:2]
     if imag_last is None:
         imag_state = real.new_zeros(()).expand(batch, neurons)
     else:
         imag_state = imag_last.expand(real.shape[:-1]).reshape(batch, neurons)
-    if isinstance(threshold, Tensor) and threshold.shape == real.shape:
-        threshold_series, threshold = threshold.reshape(batch, neurons, steps), 0.0
-    else:
-        threshold_series = real.new_empty(0)
+    threshold_series, threshold = threshold_arguments(threshold, real)
     constants = [float(value) for value in (threshold, tau_rho, scale_rho)]
     output = _PhaseSpikeKernel.apply(*series, imag_state, threshold_series, *constants, bool(graded), float(scale))
     return output.reshape(real.shape)
@@ -225,7 +196,7 @@ def phase_spike(
     check_surrogate_constants(tau_rho, scale_rho, scale)
     threshold = align_threshold(threshold, real)
     imag_last = _align_imag_last(imag_last, real)
-    if _kernel_applies(real, threshold, tau_rho, scale_rho, scale, graded):
+    if kernel_applies(real, threshold, (tau_rho, scale_rho, scale), graded):
         return _phase_spike_kernel(real, imag, threshold, imag_last, tau_rho, scale_rho, graded, scale)
     return _PhaseSpikeFunction.apply(real, imag, threshold, imag_last, tau_rho, scale_rho, bool(graded), scale)
 

@@ -25,15 +25,19 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from slayer.core.backends import kernel_or_reference
+
 from ._checks import align_threshold, check_state, check_surrogate_constants
 from ._context import save_spike_inputs, saved_spike_inputs
+from ._kernel_path import as_series, kernel_applies, like, threshold_arguments
 from .surrogate import graded_density, laplace_density
 
 __all__ = ["Spike", "real_spike"]
 
 
 class _RealSpikeFunction(torch.autograd.Function):
-    """``(voltage, threshold, tau_rho, scale_rho, graded, scale) -> spikes``; θ already aligned."""
+    """``(voltage, threshold, tau_rho, scale_rho, graded, scale) -> spikes``; θ already aligned. The general path
+    (broadcast or graded learnable thresholds, tensor constants, half precision, ``torch.compile``)."""
 
     @staticmethod
     def forward(
@@ -67,6 +71,42 @@ class _RealSpikeFunction(torch.autograd.Function):
         return grad_voltage, grad_threshold, None, None, None, None
 
 
+class _RealSpikeKernel(torch.autograd.Function):
+    """The fast path on an ``(N, M, T)`` series through the backend's ``real_spike_*`` kernels (one pass each way
+    on the ``cpu`` backend): ``(voltage, threshold_series, threshold, tau_rho, scale_rho, graded, scale) ->
+    spikes``, the threshold a number or a series (binary spikes when it needs a gradient: ``ds/dθ = -ds/dv``)."""
+
+    @staticmethod
+    def forward(ctx, voltage, threshold_series, threshold, tau_rho, scale_rho, graded, scale):
+        ctx.save_for_backward(voltage, threshold_series)
+        ctx.constants = (threshold, tau_rho, scale_rho, graded)
+        return kernel_or_reference("real_spike_forward", voltage)(voltage, threshold_series, threshold, graded, scale)
+
+    @staticmethod
+    def backward(ctx, grad_spikes):
+        voltage, threshold_series = ctx.saved_tensors
+        threshold, tau_rho, scale_rho, graded = ctx.constants
+        grad_voltage = kernel_or_reference("real_spike_backward", voltage)(
+            like(grad_spikes.to(voltage.dtype), voltage),
+            voltage,
+            threshold_series,
+            threshold,
+            tau_rho,
+            scale_rho,
+            graded,
+        )
+        grad_threshold = -grad_voltage if ctx.needs_input_grad[1] else None
+        return grad_voltage if ctx.needs_input_grad[0] else None, grad_threshold, *([None] * 5)
+
+
+def _real_spike_kernel(voltage, threshold, tau_rho, scale_rho, graded, scale) -> Tensor:
+    """:func:`real_spike` through the kernels, on an ``(N, M, T)`` view of ``(N, *S, T)``."""
+    threshold_series, threshold = threshold_arguments(threshold, voltage)
+    constants = [float(value) for value in (threshold, tau_rho, scale_rho)]
+    output = _RealSpikeKernel.apply(as_series(voltage), threshold_series, *constants, bool(graded), float(scale))
+    return output.reshape(voltage.shape)
+
+
 def real_spike(
     voltage: Tensor,
     threshold: float | Tensor,
@@ -94,6 +134,8 @@ def real_spike(
     check_state(voltage, "voltage")
     check_surrogate_constants(tau_rho, scale_rho, scale)
     threshold = align_threshold(threshold, voltage)
+    if kernel_applies(voltage, threshold, (tau_rho, scale_rho, scale), graded):
+        return _real_spike_kernel(voltage, threshold, tau_rho, scale_rho, graded, scale)
     return _RealSpikeFunction.apply(voltage, threshold, tau_rho, scale_rho, bool(graded), scale)
 
 

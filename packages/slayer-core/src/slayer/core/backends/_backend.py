@@ -5,9 +5,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 
-#: Kernels of the fixed-point dynamics, the sigma-delta encoder and decoder and the phase spike (signatures in
-#: docs/backends.md). A backend may implement any subset; ops it lacks run on the next backend in automatic
-#: selection.
+#: Kernels of the fixed-point dynamics, the sigma-delta encoder and decoder and the phase and real spikes
+#: (signatures in docs/backends.md). A backend may implement any subset; ops it lacks run on the next backend in
+#: automatic selection.
 KERNEL_NAMES: tuple[str, ...] = (
     "leaky_integrator_forward",
     "leaky_integrator_backward",
@@ -27,6 +27,8 @@ KERNEL_NAMES: tuple[str, ...] = (
     "phase_spike_forward",
     "phase_spike_backward",
     "running_sum",
+    "real_spike_forward",
+    "real_spike_backward",
 )
 
 

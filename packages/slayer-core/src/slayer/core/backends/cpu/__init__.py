@@ -51,6 +51,8 @@ KERNEL_OPS: tuple[str, ...] = (
     "phase_spike_forward",  # csrc/phase_spike.cpp
     "phase_spike_backward",
     "running_sum",  # csrc/running_sum.cpp
+    "real_spike_forward",  # csrc/real_spike.cpp
+    "real_spike_backward",
 )
 
 

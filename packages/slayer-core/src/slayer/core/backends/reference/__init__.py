@@ -28,6 +28,8 @@ from .leaky_integrator import leaky_integrator_backward as leaky_integrator_back
 from .leaky_integrator import leaky_integrator_forward as leaky_integrator_forward
 from .phase_spike import phase_spike_backward as phase_spike_backward
 from .phase_spike import phase_spike_forward as phase_spike_forward
+from .real_spike import real_spike_backward as real_spike_backward
+from .real_spike import real_spike_forward as real_spike_forward
 from .resonator import resonator_backward as resonator_backward
 from .resonator import resonator_forward as resonator_forward
 from .running_sum import running_sum as running_sum
@@ -51,6 +53,8 @@ KERNELS: dict[str, Callable] = {
     "phase_spike_forward": phase_spike_forward,
     "phase_spike_backward": phase_spike_backward,
     "running_sum": running_sum,
+    "real_spike_forward": real_spike_forward,
+    "real_spike_backward": real_spike_backward,
 }
 
 

@@ -29,7 +29,7 @@ def upward_crossing(imag: Tensor, imag_state: Tensor | None) -> Tensor:
     return crossing
 
 
-def _level(threshold_series: Tensor | None, threshold):
+def level(threshold_series: Tensor | None, threshold):
     """The per-element threshold series when given (not empty), else ``threshold``."""
     return threshold_series if threshold_series is not None and threshold_series.numel() else threshold
 
@@ -45,7 +45,7 @@ def phase_spike_forward(
 ) -> Tensor:
     """Spikes like ``real``: 1 (or ``real / scale`` when ``graded``) where ``re >= threshold`` and ``im`` crosses
     zero upwards, else 0. The threshold is ``threshold_series`` (one per element) unless that is empty."""
-    fired = ((real >= _level(threshold_series, threshold)) & upward_crossing(imag, imag_state)).to(real.dtype)
+    fired = ((real >= level(threshold_series, threshold)) & upward_crossing(imag, imag_state)).to(real.dtype)
     return fired * (real / scale) if graded else fired
 
 
@@ -63,7 +63,7 @@ def phase_spike_backward(
 ) -> tuple[Tensor, Tensor]:
     """``(grad_real, grad_imag)``, each empty unless asked for."""
     a = tau_rho
-    distance = real - _level(threshold_series, threshold)
+    distance = real - level(threshold_series, threshold)
     if graded:
         delta_re = torch.exp(torch.clamp(distance, max=0) / a)
     else:

@@ -1,10 +1,11 @@
-"""The phase-spike kernels (``phase_spike_forward``/``phase_spike_backward``, resonate-and-fire models): the cpu
-kernel equals the reference bit for bit (forward) and to rounding (backward) in both layouts, every
-instruction set and with NaNs; the reference equals the definition written out per element here; and
-``phase_spike`` gives the same spikes and gradients through the kernels as through its general path."""
+"""The spike kernels (``phase_spike_*`` of the resonate-and-fire models, ``real_spike_*``): the cpu kernels equal
+the reference bit for bit (forward) and to rounding (backward) in both layouts, every instruction set and with
+NaNs; the reference equals the definition written out per element here; and ``phase_spike`` / ``real_spike``
+give the same spikes and gradients through the kernels as through their general paths."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import pytest
@@ -13,7 +14,9 @@ import torch
 from slayer.core.backends import reference as ref
 from slayer.core.backends.cpu import CpuBackend, CpuBuildWarning
 from slayer.spike import complex as complex_spike
+from slayer.spike import real as real_spike_module
 from slayer.spike.complex import phase_spike
+from slayer.spike.real import real_spike
 
 N, M, T = 3, 70, 19  # M > the 64-neuron block
 NONE = torch.empty(0)  # no per-element threshold series: the scalar threshold
@@ -121,7 +124,7 @@ def test_phase_spike_through_the_kernels_equals_the_general_path(graded, imag_la
     fast = run()
     # a graded spike with a learnable threshold has no kernel (its threshold gradient is not -grad_real)
     assert taken == ([] if graded and threshold == "learnable series" else [True])
-    monkeypatch.setattr(complex_spike, "_kernel_applies", lambda *args: False)
+    monkeypatch.setattr(complex_spike, "kernel_applies", lambda *args: False)
     general = run()
     assert fast[0].sum() > 0
     torch.testing.assert_close(fast[0], general[0], rtol=0, atol=0)
@@ -135,3 +138,61 @@ def _recording(function, calls):
         return function(*args)
 
     return wrapper
+
+
+# -- real spike ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("layout", "dtype"), CASES)
+@pytest.mark.parametrize("isa", ["baseline", ""])
+def test_real_spike_cpu_equals_reference(cpu, layout, dtype, isa, monkeypatch):
+    monkeypatch.setenv("SLAYER_CPU_ISA", isa)
+    voltage, _, _, grad = arguments(layout, dtype)
+    theta = threshold_series(voltage)
+    tolerance = {"rtol": 2e-6, "atol": 1e-30} if dtype == torch.float32 else {"rtol": 1e-12, "atol": 1e-300}
+    for graded, series in [(g, t.to(dtype)) for g in (False, True) for t in (NONE, theta)]:
+        spikes = cpu["real_spike_forward"](voltage, series, 0.2, graded, 3.0)
+        want = ref.real_spike_forward(voltage, series, 0.2, graded, 3.0)
+        torch.testing.assert_close(spikes, want, rtol=0, atol=0, equal_nan=True)
+        assert spikes.stride() == voltage.stride()
+        got = cpu["real_spike_backward"](grad, voltage, series, 0.2, 0.5, 1.5, graded)
+        torch.testing.assert_close(
+            got, ref.real_spike_backward(grad, voltage, series, 0.2, 0.5, 1.5, graded), equal_nan=True, **tolerance
+        )
+
+
+def test_real_spike_reference_is_the_definition():
+    voltage = arguments("nct", torch.float64)[0]
+    spikes = ref.real_spike_forward(voltage, NONE.double(), 0.2, True, 4.0)
+    assert torch.equal(spikes.nan_to_num(), torch.where(voltage >= 0.2, voltage / 4.0, 0 * voltage).nan_to_num())
+    rho = ref.real_spike_backward(torch.ones_like(voltage), voltage, NONE.double(), 0.2, 0.5, 1.5, False)
+    v = voltage[2, 7, 3].item()
+    assert rho[2, 7, 3].item() == pytest.approx(1.5 * math.exp(-abs(v - 0.2) / 0.5) / (2 * 0.5), rel=1e-12)
+
+
+@pytest.mark.parametrize("graded", [False, True])
+@pytest.mark.parametrize("threshold", ["number", "series", "learnable series"])
+def test_real_spike_through_the_kernels_equals_the_general_path(graded, threshold, monkeypatch):
+    voltage, _, _, grad = arguments("ntc", torch.float64, seed=2)
+    voltage = voltage.nan_to_num()
+    theta = 0.2 if threshold == "number" else threshold_series(voltage)
+
+    def run():
+        v = voltage.clone().requires_grad_()
+        th = theta.clone().requires_grad_() if threshold == "learnable series" else theta
+        spikes = real_spike(v, th, 0.5, 1.5, graded, 2.0)
+        spikes.backward(grad)
+        return spikes, v.grad, th.grad if threshold == "learnable series" else None
+
+    taken = []
+    monkeypatch.setattr(
+        real_spike_module, "_real_spike_kernel", _recording(real_spike_module._real_spike_kernel, taken)
+    )
+    fast = run()
+    assert taken == ([] if graded and threshold == "learnable series" else [True])
+    monkeypatch.setattr(real_spike_module, "kernel_applies", lambda *args: False)
+    general = run()
+    assert fast[0].sum() > 0
+    torch.testing.assert_close(fast[0], general[0], rtol=0, atol=0)
+    for got, want in zip(fast[1:], general[1:]):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-300)
