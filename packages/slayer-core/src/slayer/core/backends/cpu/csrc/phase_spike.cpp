@@ -23,6 +23,7 @@
 #include "fixed_point.h"
 #include "isa.h"
 #include "output_pool.h"
+#include "series_checks.h"
 #include "wide_blocks.h"
 #include "surrogate.h"
 
@@ -184,20 +185,6 @@ auto pick_forward(const PhaseForward<S>& a, bool unit) {
 
 // -- tensor glue -------------------------------------------------------------------------------------
 
-void check_series_like(const char* op, const char* name, const Tensor& x, const Tensor& like) {
-  TORCH_CHECK(x.device().is_cpu(), op, ": ", name, " must be a CPU tensor, got ", x.device());
-  TORCH_CHECK(x.sizes() == like.sizes(), op, ": ", name, " must have shape ", like.sizes(), ", got ", x.sizes());
-  TORCH_CHECK(x.scalar_type() == like.scalar_type(), op, ": ", name, " must have dtype ", like.scalar_type(),
-              ", got ", x.scalar_type());
-}
-
-void check_real(const char* op, const Tensor& real) {
-  TORCH_CHECK(real.device().is_cpu(), op, ": real must be a CPU tensor, got ", real.device());
-  TORCH_CHECK(real.dim() == 3, op, ": real must have shape (N, M, T), got ", real.sizes());
-  TORCH_CHECK(real.scalar_type() == at::kFloat || real.scalar_type() == at::kDouble, op,
-              ": real must be float32 or float64, got ", real.scalar_type());
-}
-
 template <typename S, typename P = S>
 Series<P> series(const Tensor& x) {
   return {x.data_ptr<S>(), x.stride(0), x.stride(1), x.stride(2)};
@@ -214,7 +201,7 @@ Series<const S> theta_series(const char* op, const Tensor& threshold_series, con
 Tensor phase_spike_forward(const Tensor& real, const Tensor& imag, const Tensor& imag_state,
                            const Tensor& threshold_series, double threshold, bool graded, double scale) {
   const char* op = "slayer_cpu::phase_spike_forward";
-  check_real(op, real);
+  check_float_series(op, "real", real);
   check_series_like(op, "imag", imag, real);
   const int64_t N = real.size(0), M = real.size(1), T = real.size(2);
   TORCH_CHECK(imag_state.sizes() == at::IntArrayRef({N, M}) && imag_state.scalar_type() == real.scalar_type(), op,
@@ -245,7 +232,7 @@ std::tuple<Tensor, Tensor> phase_spike_backward(const Tensor& grad_output, const
                                                 const Tensor& threshold_series, double threshold, double tau_rho,
                                                 double scale_rho, bool graded, bool real_grad, bool imag_grad) {
   const char* op = "slayer_cpu::phase_spike_backward";
-  check_real(op, real);
+  check_float_series(op, "real", real);
   check_series_like(op, "imag", imag, real);
   check_series_like(op, "grad_output", grad_output, real);
   TORCH_CHECK(tau_rho > 0, op, ": tau_rho must be positive, got ", tau_rho);

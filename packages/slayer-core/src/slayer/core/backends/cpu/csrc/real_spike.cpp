@@ -17,6 +17,7 @@
 #include "fixed_point.h"
 #include "isa.h"
 #include "output_pool.h"
+#include "series_checks.h"
 #include "surrogate.h"
 #include "wide_blocks.h"
 
@@ -97,18 +98,8 @@ auto spike_variant(Isa isa, bool unit, bool theta) {
   }
 }
 
-void check_series_like(const char* op, const char* name, const Tensor& x, const Tensor& like) {
-  TORCH_CHECK(x.device().is_cpu(), op, ": ", name, " must be a CPU tensor, got ", x.device());
-  TORCH_CHECK(x.sizes() == like.sizes(), op, ": ", name, " must have shape ", like.sizes(), ", got ", x.sizes());
-  TORCH_CHECK(x.scalar_type() == like.scalar_type(), op, ": ", name, " must have dtype ", like.scalar_type(),
-              ", got ", x.scalar_type());
-}
-
 void check_voltage(const char* op, const Tensor& voltage, const Tensor& threshold_series) {
-  TORCH_CHECK(voltage.device().is_cpu(), op, ": voltage must be a CPU tensor, got ", voltage.device());
-  TORCH_CHECK(voltage.dim() == 3, op, ": voltage must have shape (N, M, T), got ", voltage.sizes());
-  TORCH_CHECK(voltage.scalar_type() == at::kFloat || voltage.scalar_type() == at::kDouble, op,
-              ": voltage must be float32 or float64, got ", voltage.scalar_type());
+  check_float_series(op, "voltage", voltage);
   if (threshold_series.numel() != 0) check_series_like(op, "threshold_series", threshold_series, voltage);
 }
 

@@ -11,6 +11,7 @@
 #include "fixed_point.h"
 #include "isa.h"
 #include "output_pool.h"
+#include "series_checks.h"
 #include "wide_blocks.h"
 
 namespace slayer_cpu {
@@ -61,10 +62,7 @@ auto sum_variant(Isa isa) {
 
 Tensor running_sum(const Tensor& input, bool reverse) {
   const char* op = "slayer_cpu::running_sum";
-  TORCH_CHECK(input.device().is_cpu(), op, ": input must be a CPU tensor, got ", input.device());
-  TORCH_CHECK(input.dim() == 3, op, ": input must have shape (N, M, T), got ", input.sizes());
-  TORCH_CHECK(input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble, op,
-              ": input must be float32 or float64, got ", input.scalar_type());
+  check_float_series(op, "input", input);
   const int64_t N = input.size(0), M = input.size(1), T = input.size(2);
   Tensor output = pooled_like(input);
   dispatch_float(input, [&](auto tag) {
