@@ -134,5 +134,5 @@ def test_running_sum_cpu_equals_reference_and_cumsum(cpu, layout, dtype, reverse
     want = torch.cumsum(x.flip(-1), -1).flip(-1) if reverse else torch.cumsum(x, -1)
     torch.testing.assert_close(got, want, rtol=0, atol=0, equal_nan=True)
     torch.testing.assert_close(ref.running_sum(x, reverse), want, rtol=0, atol=0, equal_nan=True)
-    assert got.stride() == x.stride()
+    assert got.stride() == x.stride() == ref.running_sum(x, reverse).stride()  # both laid out like the input
     assert got.isnan().sum() == (T - 5 if not reverse else 6)

@@ -194,3 +194,9 @@ def test_compiles_fullgraph_forward_and_backward():
     assert torch.equal(compiled, eager)
     torch.testing.assert_close(x.grad, grads[0])
     torch.testing.assert_close(delta.threshold.grad, grads[1])
+
+
+def test_sigma_of_integer_messages_sums_in_int64_as_cumsum_does():
+    x = torch.arange(12, dtype=torch.int32).reshape(1, 2, 6)
+    out = Sigma()(x)
+    assert out.dtype == torch.int64 and torch.equal(out, torch.cumsum(x, dim=-1))

@@ -8,19 +8,22 @@ import math
 import torch
 from torch import Tensor
 
+from slayer.core.backends import kernel_or_reference, reference
+
 
 def _plain_number(value: float | Tensor) -> bool:
     return not isinstance(value, Tensor) or (value.numel() == 1 and not value.requires_grad)
 
 
 def kernel_applies(state: Tensor, threshold: float | Tensor, constants: tuple, graded: bool) -> bool:
-    """Whether the spike kernels compute a call on ``state`` ``(N, *S, T)``: float32/float64 with a batch and a
-    time axis; a threshold that is a plain number or one per element (``θ[t] + r[t]``; learnable only for
+    """Whether the spike kernels compute a call on ``state`` ``(N, *S, T)``: a float32/float64 CPU tensor with a
+    batch and a time axis; a threshold that is a plain number or one per element (``θ[t] + r[t]``; learnable only for
     binary spikes, whose threshold gradient is minus the state's); plain-number ``constants``; not traced by
     ``torch.compile`` (the kernels are opaque to it)."""
     per_element = isinstance(threshold, Tensor) and threshold.shape == state.shape
     return (
-        state.dtype in (torch.float32, torch.float64)
+        state.device.type == "cpu"  # other devices have no such kernel (and float() of a constant would sync)
+        and state.dtype in (torch.float32, torch.float64)
         and state.ndim >= 2
         and (_plain_number(threshold) or (per_element and not (graded and threshold.requires_grad)))
         and all(_plain_number(value) for value in constants)
@@ -45,3 +48,9 @@ def like(x: Tensor, layout: Tensor) -> Tensor:
     """``x`` with ``layout``'s strides (one copy if they differ; e.g. the expanded ones of ``.sum().backward()``),
     so that the kernels run their unit-stride loops."""
     return x if x.stride() == layout.stride() else torch.empty_like(layout).copy_(x)
+
+
+def backward_kernel(op: str, state: Tensor):
+    """The kernel for a spike function's backward: the reference (differentiable torch ops) when autograd records
+    the backward itself (``create_graph=True``: double backward), else the selected backend's."""
+    return reference.KERNELS[op] if torch.is_grad_enabled() else kernel_or_reference(op, state)

@@ -39,7 +39,7 @@ from slayer.core.backends import reference as reference_kernels
 
 from ._checks import align_threshold, broadcasts_to, check_state, check_surrogate_constants
 from ._context import save_spike_inputs, saved_spike_inputs
-from ._kernel_path import as_series, kernel_applies, like, threshold_arguments
+from ._kernel_path import as_series, backward_kernel, kernel_applies, like, threshold_arguments
 from .surrogate import laplace_density
 
 __all__ = ["Spike", "phase_spike"]
@@ -89,22 +89,26 @@ class _PhaseSpikeFunction(torch.autograd.Function):
 class _PhaseSpikeKernel(torch.autograd.Function):
     """The fast path on ``(N, M, T)`` series through the backend's ``phase_spike_*`` kernels (one pass over the
     series each way on the ``cpu`` backend): ``(real, imag, imag_state, threshold_series, threshold, tau_rho,
-    scale_rho, graded, scale) -> spikes``, the threshold one number or a series (binary spikes when it needs a
+    scale_rho, graded, scale) -> spikes``, the threshold a number or a series (binary spikes when it needs a
     gradient: then ``ds/dθ = -ds/dre``)."""
 
     @staticmethod
-    def forward(ctx, real, imag, imag_state, threshold_series, threshold, tau_rho, scale_rho, graded, scale):
-        ctx.save_for_backward(real, imag, threshold_series)
-        ctx.constants = (threshold, tau_rho, scale_rho, graded)
+    def forward(real, imag, imag_state, threshold_series, threshold, tau_rho, scale_rho, graded, scale):
         kernel = kernel_or_reference("phase_spike_forward", real)
         return kernel(real, imag, imag_state, threshold_series, threshold, graded, scale)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        real, imag, _, threshold_series, threshold, tau_rho, scale_rho, graded, _ = inputs
+        ctx.save_for_backward(real, imag, threshold_series)
+        ctx.constants = (threshold, tau_rho, scale_rho, graded)
 
     @staticmethod
     def backward(ctx, grad_spikes):
         real, imag, threshold_series = ctx.saved_tensors
         threshold, tau_rho, scale_rho, graded = ctx.constants
         real_wanted, imag_wanted, _, threshold_wanted = ctx.needs_input_grad[:4]
-        grad_real, grad_imag = kernel_or_reference("phase_spike_backward", real)(
+        grad_real, grad_imag = backward_kernel("phase_spike_backward", real)(
             like(grad_spikes.to(real.dtype), real),
             real,
             imag,

@@ -29,7 +29,7 @@ from slayer.core.backends import kernel_or_reference
 
 from ._checks import align_threshold, check_state, check_surrogate_constants
 from ._context import save_spike_inputs, saved_spike_inputs
-from ._kernel_path import as_series, kernel_applies, like, threshold_arguments
+from ._kernel_path import as_series, backward_kernel, kernel_applies, like, threshold_arguments
 from .surrogate import graded_density, laplace_density
 
 __all__ = ["Spike", "real_spike"]
@@ -77,16 +77,20 @@ class _RealSpikeKernel(torch.autograd.Function):
     spikes``, the threshold a number or a series (binary spikes when it needs a gradient: ``ds/dθ = -ds/dv``)."""
 
     @staticmethod
-    def forward(ctx, voltage, threshold_series, threshold, tau_rho, scale_rho, graded, scale):
+    def forward(voltage, threshold_series, threshold, tau_rho, scale_rho, graded, scale):
+        return kernel_or_reference("real_spike_forward", voltage)(voltage, threshold_series, threshold, graded, scale)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        voltage, threshold_series, threshold, tau_rho, scale_rho, graded, _ = inputs
         ctx.save_for_backward(voltage, threshold_series)
         ctx.constants = (threshold, tau_rho, scale_rho, graded)
-        return kernel_or_reference("real_spike_forward", voltage)(voltage, threshold_series, threshold, graded, scale)
 
     @staticmethod
     def backward(ctx, grad_spikes):
         voltage, threshold_series = ctx.saved_tensors
         threshold, tau_rho, scale_rho, graded = ctx.constants
-        grad_voltage = kernel_or_reference("real_spike_backward", voltage)(
+        grad_voltage = backward_kernel("real_spike_backward", voltage)(
             like(grad_spikes.to(voltage.dtype), voltage),
             voltage,
             threshold_series,

@@ -37,6 +37,8 @@ running_sum_op.register_autograd(_running_sum_backward, setup_context=_running_s
 def _cumsum(x: Tensor) -> Tensor:
     """``torch.cumsum(x, -1)`` for ``(N, *S, T)`` through the ``running_sum`` kernel (one pass over time on the
     cpu backend, vectorised over neurons)."""
+    if not x.is_floating_point():
+        return torch.cumsum(x, dim=-1)  # integer messages: torch's promotion to int64, as before
     batch, steps, neurons = x.shape[0], x.shape[-1], math.prod(x.shape[1:-1])
     return running_sum_op(x.reshape(batch, neurons, steps), False).reshape(x.shape)
 
