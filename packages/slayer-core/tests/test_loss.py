@@ -59,6 +59,32 @@ def test_spike_time_defaults_and_gradient():
     assert torch.autograd.gradcheck(lambda o: loss.SpikeTime(2, 5, 2)(o, target), (output,))
 
 
+@pytest.mark.parametrize(("steps", "taps"), [(30, 10), (2000, 100), (7, 20), (1, 1)])
+def test_causal_fft_conv_equals_the_loop_and_its_gradient_is_the_adjoint(steps, taps):
+    # FFT sizes 2^a 3^b 5^c (2,160 for 2,099 samples); the backward is the anti-causal filter, not autograd's
+    from slayer.loss._spike_time import causal_fft_conv
+
+    gen = torch.Generator().manual_seed(steps)
+    x = torch.randn(2, 3, steps, dtype=torch.float64, generator=gen)
+    kernel = torch.rand(taps, dtype=torch.float64, generator=gen)
+    padded = torch.nn.functional.pad(x.reshape(6, 1, steps), (taps - 1, 0))  # direct causal convolution
+    direct = torch.nn.functional.conv1d(padded, kernel.flip(0).reshape(1, 1, taps)).reshape(2, 3, steps)
+    torch.testing.assert_close(causal_fft_conv(x, kernel), direct)
+    if steps < 100:
+        torch.testing.assert_close(direct, causal_filter_loop(x, kernel))
+    if steps <= 30:
+        assert torch.autograd.gradcheck(lambda v: causal_fft_conv(v, kernel), (x.requires_grad_(),))
+
+
+def test_spike_time_follows_a_loaded_or_edited_filter():
+    output, target = spikes(1, 2, 3, 20, seed=4), spikes(1, 2, 3, 20, seed=5)
+    error, other = loss.SpikeTime(3, 10, 1), loss.SpikeTime(1, 10, 2)
+    first = error(output, target)
+    error.load_state_dict(other.state_dict())  # the cached filter spectrum must not survive this
+    torch.testing.assert_close(error(output, target), other(output, target))
+    assert not torch.equal(first, error(output, target))
+
+
 def test_spike_time_rejects_bad_input():
     with pytest.raises(ValueError, match="same shape"):
         loss.SpikeTime()(torch.zeros(1, 3, 10), torch.zeros(1, 3, 11))

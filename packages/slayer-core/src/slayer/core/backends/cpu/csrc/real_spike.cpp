@@ -81,9 +81,14 @@ void spike_baseline(const RealSpike<S>& a, int64_t n, int64_t m0, int64_t count)
 }
 template <typename S, bool kUnit, bool kBackward, bool kGraded, bool kTheta>
 auto spike_isa(Isa isa) {
-  return isa == Isa::kAvx512 ? &spike_avx512<S, kUnit, kBackward, kGraded, kTheta>
-         : isa == Isa::kAvx2 ? &spike_avx2<S, kUnit, kBackward, kGraded, kTheta>
-                             : &spike_baseline<S, kUnit, kBackward, kGraded, kTheta>;
+  if constexpr (std::is_same_v<S, float> && kUnit) {  // vector variants only where they pay (a shorter build)
+    return isa == Isa::kAvx512 ? &spike_avx512<S, kUnit, kBackward, kGraded, kTheta>
+           : isa == Isa::kAvx2 ? &spike_avx2<S, kUnit, kBackward, kGraded, kTheta>
+                               : &spike_baseline<S, kUnit, kBackward, kGraded, kTheta>;
+  } else {
+    (void)isa;
+    return &spike_baseline<S, kUnit, kBackward, kGraded, kTheta>;
+  }
 }
 // The block function of a call (the backward never takes a series: it runs on u = v - θ, see shifted()).
 template <typename S, bool kBackward, bool kGraded>
