@@ -192,7 +192,7 @@ def _build(directory: Path) -> None:
             staging = directory / "build"
             shutil.rmtree(staging, ignore_errors=True)
             staging.mkdir()
-            print("slayer: compiling the C++ CPU kernels (first use, ~15 s)...", file=sys.stderr, flush=True)
+            print("slayer: compiling the C++ CPU kernels (first use, ~30 s on 2 cores)...", file=sys.stderr, flush=True)
             cpp_extension.load(
                 name=name,
                 sources=[str(path) for path in sources()],
