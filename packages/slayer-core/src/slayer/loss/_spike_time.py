@@ -27,14 +27,9 @@ def _fft_size(steps: int, taps: int) -> int:
     return best
 
 
-def _filtered(input: Tensor, spectrum: Tensor, size: int, reverse: bool) -> Tensor:
-    """``input`` ``(..., T)`` filtered causally by the kernel whose ``rfft`` is ``spectrum``, or anti-causally
-    (the adjoint: ``y[t] = sum_k kernel[k] input[t + k]``) when ``reverse``."""
-    steps = input.shape[-1]
-    if reverse:
-        input = input.flip(-1)
-    output = torch.fft.irfft(torch.fft.rfft(input, n=size) * spectrum, n=size)[..., :steps]
-    return output.flip(-1) if reverse else output
+def _filtered(input: Tensor, spectrum: Tensor, size: int) -> Tensor:
+    """``input`` ``(..., T)`` filtered causally by the kernel whose ``rfft`` (at ``size``) is ``spectrum``."""
+    return torch.fft.irfft(torch.fft.rfft(input, n=size) * spectrum, n=size)[..., : input.shape[-1]]
 
 
 class _CausalFftConv(torch.autograd.Function):
@@ -43,7 +38,7 @@ class _CausalFftConv(torch.autograd.Function):
 
     @staticmethod
     def forward(input: Tensor, spectrum: Tensor, size: int) -> Tensor:
-        return _filtered(input, spectrum, size, reverse=False)
+        return _filtered(input, spectrum, size)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -53,6 +48,8 @@ class _CausalFftConv(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_output: Tensor):
+        # the adjoint filters anti-causally, g[t] = sum_k kernel[k] grad[t + k]: the causal filter of the flipped
+        # gradient, flipped back (through apply, so that double backward works too)
         (spectrum,) = ctx.saved_tensors
         return _CausalFftConv.apply(grad_output.flip(-1), spectrum, ctx.size).flip(-1), None, None
 
