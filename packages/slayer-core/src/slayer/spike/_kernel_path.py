@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
-from slayer.core.backends import kernel_or_reference, reference
+from slayer.core.backends import as_series, kernel_or_reference, reference
 
 
 def _plain_number(value: float | Tensor) -> bool:
@@ -29,11 +27,6 @@ def kernel_applies(state: Tensor, threshold: float | Tensor, constants: tuple, g
         and all(_plain_number(value) for value in constants)
         and not torch.compiler.is_compiling()
     )
-
-
-def as_series(x: Tensor) -> Tensor:
-    """``(N, *S, T)`` viewed as ``(N, M, T)`` (a view for time-last and neuron-contiguous layouts)."""
-    return x.reshape(x.shape[0], math.prod(x.shape[1:-1]), x.shape[-1])
 
 
 def threshold_arguments(threshold: float | Tensor, state: Tensor) -> tuple[Tensor, float]:

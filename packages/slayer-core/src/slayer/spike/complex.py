@@ -34,12 +34,12 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from slayer.core.backends import kernel_or_reference
+from slayer.core.backends import as_series, kernel_or_reference
 from slayer.core.backends import reference as reference_kernels
 
 from ._checks import align_threshold, broadcasts_to, check_state, check_surrogate_constants
 from ._context import save_spike_inputs, saved_spike_inputs
-from ._kernel_path import as_series, backward_kernel, kernel_applies, like, threshold_arguments
+from ._kernel_path import backward_kernel, kernel_applies, like, threshold_arguments
 from .surrogate import laplace_density
 
 __all__ = ["Spike", "phase_spike"]

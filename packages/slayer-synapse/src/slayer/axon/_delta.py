@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
 from slayer.core import arguments
-from slayer.core.backends import kernel_or_reference
+from slayer.core.backends import as_series, kernel_or_reference
 from slayer.core.dynamics import validation_enabled
 from slayer.synapse._layout import neuron_shape
 
@@ -109,8 +107,8 @@ delta_encode_op.register_autograd(_delta_backward, setup_context=_delta_setup)
 
 def _encode(x, threshold, previous, residual, error, scale, tau_grad, scale_grad, cum_error):
     """Messages ``(N, *S, T)`` and the states after the last step, for ``x`` ``(N, *S, T)``."""
-    batch, steps, neurons = x.shape[0], x.shape[-1], math.prod(x.shape[1:-1])
-    series = x.reshape(batch, neurons, steps)  # (N, M, T): a view for time-last and neuron-contiguous layouts
+    series = as_series(x)
+    batch, neurons = series.shape[:2]
     per_neuron = _per_neuron(threshold, neurons).to(x.dtype)
     planes = [state.reshape(batch, neurons) for state in (previous, residual, error)]
     output, _, previous, residual, error = delta_encode_op(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import Tensor
 
-from slayer.core.backends import kernel_or_reference
+from slayer.core.backends import as_series, kernel_or_reference
 from slayer.synapse._layout import neuron_shape
 
 
@@ -39,8 +37,7 @@ def _cumsum(x: Tensor) -> Tensor:
     cpu backend, vectorised over neurons)."""
     if not x.is_floating_point():
         return torch.cumsum(x, dim=-1)  # integer messages: torch's promotion to int64, as before
-    batch, steps, neurons = x.shape[0], x.shape[-1], math.prod(x.shape[1:-1])
-    return running_sum_op(x.reshape(batch, neurons, steps), False).reshape(x.shape)
+    return running_sum_op(as_series(x), False).reshape(x.shape)
 
 
 class Sigma(torch.nn.Module):

@@ -12,6 +12,7 @@ from ._backend import Backend as Backend
 from ._select import BACKEND_ENV as BACKEND_ENV
 from ._select import BackendSelectionError as BackendSelectionError
 from ._select import UnknownKernelError as UnknownKernelError
+from ._select import as_series as as_series
 from ._select import clear_cache as clear_cache
 from ._select import kernel_or_reference as kernel_or_reference
 from ._select import select_backend as select_backend
@@ -26,6 +27,7 @@ __all__ = [
     "Backend",
     "BackendSelectionError",
     "UnknownKernelError",
+    "as_series",
     "clear_cache",
     "kernel_or_reference",
     "select_backend",

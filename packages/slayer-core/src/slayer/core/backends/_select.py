@@ -9,6 +9,7 @@ implements the op; the reference backend if none does. Choices are cached per
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -45,6 +46,12 @@ def select_backend(op: str, device_type: str) -> Backend:
 def select_kernel(op: str, device_type: str) -> Callable:
     """The kernel callable for ``op`` on ``device_type`` (see ``docs/backends.md`` for its signature)."""
     return _selection(op, device_type)[1]
+
+
+def as_series(x: torch.Tensor) -> torch.Tensor:
+    """``(N, *S, T)`` viewed as the kernels' ``(N, M, T)`` series, ``M = prod(S)`` (a view for time-last and
+    neuron-contiguous layouts, a copy only where the strides do not allow one)."""
+    return x.reshape(x.shape[0], math.prod(x.shape[1:-1]), x.shape[-1])
 
 
 def kernel_or_reference(op: str, x: torch.Tensor) -> Callable:

@@ -9,17 +9,13 @@ import torch
 from torch import Tensor
 
 from slayer.core.backends import BackendSelectionError, select_kernel
+from slayer.core.backends import as_series as _flat_view  # (N, *S, T) -> (N, M, T)
 
 from .._fixed_point import threshold_to_int
 
 
 def _neurons(x: Tensor) -> int:
     return math.prod(x.shape[1:-1])
-
-
-def _flat_view(x: Tensor) -> Tensor:
-    """``(N, *S, T)`` -> ``(N, M, T)`` (a view whenever the strides allow)."""
-    return x.reshape(x.shape[0], _neurons(x), x.shape[-1])
 
 
 #: Device types whose kernels scan any storage in place about as fast as neuron-contiguous storage: the cpu
