@@ -26,11 +26,12 @@ import torch
 from torch import Tensor
 
 from slayer.core.backends import as_series, kernel_or_reference
+from slayer.core.backends import reference as reference_kernels
 
 from ._checks import align_threshold, check_state, check_surrogate_constants
 from ._context import save_spike_inputs, saved_spike_inputs
 from ._kernel_path import backward_kernel, kernel_applies, like, threshold_arguments
-from .surrogate import graded_density, laplace_density
+from .surrogate import laplace_density
 
 __all__ = ["Spike", "real_spike"]
 
@@ -48,8 +49,7 @@ class _RealSpikeFunction(torch.autograd.Function):
         graded: bool,
         scale: float | Tensor,
     ) -> Tensor:
-        fired = (voltage >= threshold).to(voltage.dtype)
-        return fired * (voltage / scale) if graded else fired
+        return reference_kernels.real_spike_forward(voltage, None, threshold, graded, scale)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
@@ -59,13 +59,13 @@ class _RealSpikeFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_spikes: Tensor):
         (voltage,), threshold = saved_spike_inputs(ctx)
-        distance = voltage - threshold
-        bump = ctx.scale_rho * laplace_density(distance, ctx.tau_rho)
         grad_voltage = grad_threshold = None
         if ctx.needs_input_grad[0]:
-            rho = ctx.scale_rho * graded_density(distance, ctx.tau_rho) if ctx.graded else bump
-            grad_voltage = grad_spikes * rho
+            grad_voltage = reference_kernels.real_spike_backward(
+                grad_spikes, voltage, None, threshold, ctx.tau_rho, ctx.scale_rho, ctx.graded
+            )
         if ctx.threshold_is_tensor and ctx.needs_input_grad[1]:
+            bump = ctx.scale_rho * laplace_density(voltage - threshold, ctx.tau_rho)
             d_theta = -bump * (voltage / ctx.scale) if ctx.graded else -bump
             grad_threshold = (grad_spikes * d_theta).sum_to_size(threshold.shape)
         return grad_voltage, grad_threshold, None, None, None, None

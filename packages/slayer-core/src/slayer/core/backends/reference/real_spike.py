@@ -2,8 +2,10 @@
 elementwise PyTorch.
 
 A series ``(N, M, T)`` (time last, any strides); the threshold one number or a ``threshold_series`` (one per
-element; empty: not given). Formulas in ``slayer.spike.real``'s docstring. The oracle of the ``cpu`` kernels
-(which serve the models whose dynamics and spike are separate ops, e.g. rf_iz), and what CUDA tensors run.
+element; empty: not given). As the phase spike's reference, it also takes tensor constants and any ``(..., T)``
+shape: the spike function's general path calls it so. Formulas in ``slayer.spike.real``'s docstring. The oracle
+of the ``cpu`` kernels (which serve the models whose dynamics and spike are separate ops, e.g. rf_iz), and what
+CUDA tensors run.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ def real_spike_forward(
 def real_spike_backward(
     grad_output: Tensor,
     voltage: Tensor,
-    threshold_series: Tensor,
-    threshold: float,
-    tau_rho: float,
-    scale_rho: float,
+    threshold_series: Tensor | None,
+    threshold,
+    tau_rho,
+    scale_rho,
     graded: bool,
 ) -> Tensor:
     """``grad_output`` times the surrogate: ``scale_rho * exp(-|u|/a) / (2a)`` (binary) or
