@@ -13,10 +13,25 @@ import torch
 SCRIPT = Path(__file__).parent / "distributed" / "ddp_train.py"
 
 
-def run(command: list[str], tmp_path: Path) -> None:
+#: what torchrun reports when a rank dies of a native signal. About one launch in 10-20 on the 2-core CI machine
+#: has a rank abort ("terminate called without an active exception") or segfault in a native thread within its
+#: first two seconds; measured 1 in 20 with the code of the issue-13 branch and 1-2 in 10-20 on main, so it is
+#: not this repository's kernels (similar gloo start-up aborts upstream: pytorch/pytorch#188266). Such a launch
+#: is repeated; any other failure, and every check of the results below, is not.
+_RANK_CRASHED = ("Signal 6 (SIGABRT)", "Signal 11 (SIGSEGV)")
+
+
+def run(command: list[str], tmp_path: Path, attempts: int = 3) -> None:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for attempt in range(attempts):
+        result = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
+        )
+        output = result.stdout[-3000:] + result.stderr[-3000:]
+        crashed = result.returncode != 0 and any(signal in output for signal in _RANK_CRASHED)
+        if not crashed or attempt == attempts - 1:
+            break
+    assert result.returncode == 0, output
 
 
 def test_two_ranks_equal_one_process(tmp_path):
